@@ -1,0 +1,67 @@
+import { writeFileSync } from 'node:fs'
+
+export interface Figure {
+  /** What is measured, e.g. "probe storm: dependency calls". */
+  figure: string
+  unit: string
+  ours: number | string
+  anchor: number | string
+  /** Name of the anchor, e.g. "guide-style handler". */
+  anchorName: string
+  /** Whether a larger number is better (throughput) or smaller (latency, calls). */
+  higherIsBetter: boolean
+}
+
+export type Bench = { name: string; run: () => Promise<Figure[]> }
+
+export function ratio(f: Figure): string {
+  if (typeof f.ours !== 'number' || typeof f.anchor !== 'number' || f.anchor === 0 || f.ours === 0) return '—'
+  const r = f.higherIsBetter ? f.ours / f.anchor : f.anchor / f.ours
+  return `${r.toFixed(2)}×`
+}
+
+const fmt = (v: number | string) =>
+  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v
+
+export function printTable(figures: Figure[]): void {
+  const rows = figures.map((f) => [
+    f.figure,
+    `${fmt(f.ours)} ${f.unit}`,
+    `${fmt(f.anchor)} ${f.unit}`,
+    f.anchorName,
+    ratio(f),
+  ])
+  const header = ['figure', 'ours', 'anchor', 'anchor is', 'ours vs anchor']
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' │ ')
+  console.log(line(header))
+  console.log(widths.map((w) => '─'.repeat(w)).join('─┼─'))
+  for (const row of rows) console.log(line(row))
+  console.log('(ours vs anchor: > 1× means ours is better — faster, fewer calls or lower latency)')
+}
+
+export function writeResults(path: string, figures: Figure[]): void {
+  writeFileSync(
+    path,
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, figures }, null, 2)}\n`,
+  )
+}
+
+export function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
+}
+
+/** Runs `fn` repeatedly for about `durationMs` and returns operations per second. */
+export async function opsPerSecond(fn: () => unknown, durationMs = 1000, batch = 100): Promise<number> {
+  for (let i = 0; i < batch * 10; i++) await fn()
+  const started = performance.now()
+  let ops = 0
+  while (performance.now() - started < durationMs) {
+    for (let i = 0; i < batch; i++) await fn()
+    ops += batch
+  }
+  return ops / ((performance.now() - started) / 1000)
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

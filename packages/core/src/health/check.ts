@@ -1,0 +1,49 @@
+import { messageOf, scrubSecrets } from '../scrub.js'
+
+export type CheckStatus = 'ok' | 'degraded' | 'error'
+export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy'
+
+export interface CheckOutcome {
+  status: CheckStatus
+  message?: string
+  details?: Record<string, unknown>
+}
+
+export interface CheckContext {
+  /** Fires when the check's deadline passes or the run is abandoned; pass it to the client call. */
+  signal: AbortSignal
+}
+
+export interface Check {
+  name: string
+  /** Returning nothing means ok; throwing or rejecting (with anything) means error with that message. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: `void` lets `run: () => {}` and `async () => {}` type-check.
+  run(context: CheckContext): CheckOutcome | undefined | void | Promise<CheckOutcome | undefined | void>
+  /** Deadline for one run. @default the health's `timeoutMs` */
+  timeoutMs?: number
+  /** A critical check in error makes the whole unhealthy under the `criticality` policy. @default true */
+  critical?: boolean
+  /** Groups for `handlerFor({ tags })`, e.g. `['ready']`. */
+  tags?: string[]
+  /** Reuse a result for this long before running the check again. @default 0 (no cache) */
+  cacheTtlMs?: number
+}
+
+/** The result of one check as reported: the guide's `{ status, latency, message? }`. */
+export interface CheckResult {
+  status: CheckStatus
+  /** Milliseconds, integer. */
+  latency: number
+  message?: string
+  details?: Record<string, unknown>
+}
+
+/** Identity helper that gives a check literal its type. */
+export function defineCheck<T extends Check>(check: T): T {
+  return check
+}
+
+/** The outcome for a failure: status error with a scrubbed, length-capped message. */
+export function errorOutcome(error: unknown): CheckOutcome {
+  return { status: 'error', message: scrubSecrets(messageOf(error)) }
+}

@@ -1,0 +1,262 @@
+import { type Clock, systemClock } from '../clock.js'
+import { messageOf, scrubSecrets } from '../scrub.js'
+import { durationMs, OptionError, oneOf } from '../validate.js'
+import type { Check, CheckResult, CheckStatus, OverallStatus } from './check.js'
+import { type Policy, type PolicyInput, resolvePolicy } from './policy.js'
+import { createProbe, type Probe } from './probe.js'
+import { renderReport, renderRunnerFailure } from './render.js'
+import { createProcessSampler, envVar, type HealthReport, processUptimeSeconds } from './report.js'
+import { createRequestRateMeter, type RequestRateMeter } from './request-rate.js'
+
+export type DetailsPolicy = 'always' | 'never' | ((request: Request) => boolean | Promise<boolean>)
+
+export interface HealthOptions {
+  checks: Check[]
+  /** How check results combine into the overall status. @default 'criticality' */
+  policy?: Policy
+  /** Per-check deadline for checks that set none. @default 1000 */
+  timeoutMs?: number
+  /** @default process.env.APP_VERSION ?? '1.0.0' */
+  version?: string
+  /** @default process.env.NODE_ENV ?? 'unknown' */
+  environment?: string
+  /** Whether a response may carry check results and messages. @default 'always' */
+  details?: DetailsPolicy
+  /** Feeds `metrics.requestsPerSecond`; adapters mark it on every request. @default a new 60 s meter */
+  requestRate?: RequestRateMeter
+  /** Include process metrics (memory, CPU, request rate) in reports. @default true */
+  includeMetrics?: boolean
+  clock?: Clock
+}
+
+export interface RunOptions {
+  /** Only checks carrying at least one of these tags; all checks when omitted. */
+  tags?: string[]
+}
+
+export type HealthChange =
+  | { kind: 'check'; name: string; previous: CheckStatus | undefined; current: CheckResult }
+  | { kind: 'overall'; previous: OverallStatus | undefined; current: OverallStatus; report: HealthReport }
+
+export type HealthHandler = (request: Request) => Promise<Response>
+
+export interface Health {
+  run(options?: RunOptions): Promise<HealthReport>
+  /** All checks. */
+  handler: HealthHandler
+  /** One group of checks; a handler whose tags include `ready` also fails while shutting down. */
+  handlerFor(options: { tags: string[] }): HealthHandler
+  /** Called on every status transition of a check or of the whole; returns an unsubscribe function. */
+  onChange(listener: (change: HealthChange) => void): () => void
+  /** Called with every full report (all checks); returns an unsubscribe function. */
+  onReport(listener: (report: HealthReport) => void): () => void
+  /** Background mode: run every `intervalMs`; handlers then answer from the last results without waiting. */
+  start(options: { intervalMs: number }): void
+  stop(): void
+  /** Readiness (and the full handler) answer 503 `shutting down` from now on; liveness stays 200. */
+  setShuttingDown(): void
+  readonly isShuttingDown: boolean
+  readonly requestRate: RequestRateMeter
+  readonly checkNames: readonly string[]
+}
+
+const POLICIES = ['criticality', 'error-count'] as const
+const DETAILS = ['always', 'never'] as const
+const SHUTTING_DOWN = 'shutting down'
+
+function validate(options: HealthOptions): void {
+  if (!Array.isArray(options.checks)) throw new OptionError('checks', options.checks, 'an array of checks')
+  const seen = new Set<string>()
+  options.checks.forEach((check, i) => {
+    if (typeof check?.name !== 'string' || check.name.trim() === '') {
+      throw new OptionError(`checks[${i}].name`, check?.name, 'a non-empty string')
+    }
+    if (seen.has(check.name)) throw new OptionError(`checks[${i}].name`, check.name, 'a unique check name')
+    seen.add(check.name)
+    if (typeof check.run !== 'function') throw new OptionError(`checks[${i}].run`, check.run, 'a function')
+    durationMs(`checks[${i}].timeoutMs`, check.timeoutMs, { allowZero: false })
+    durationMs(`checks[${i}].cacheTtlMs`, check.cacheTtlMs)
+  })
+  durationMs('timeoutMs', options.timeoutMs, { allowZero: false })
+  if (typeof options.policy !== 'function') oneOf('policy', options.policy, POLICIES)
+  if (typeof options.details !== 'function') oneOf('details', options.details, DETAILS)
+}
+
+/** A details policy that throws or answers anything but `true` denies details. */
+async function askDetailsPolicy(policy: (request: Request) => boolean | Promise<boolean>, request: Request) {
+  try {
+    return (await policy(request)) === true
+  } catch {
+    return false
+  }
+}
+
+export function createHealth(options: HealthOptions): Health {
+  validate(options)
+  const clock = options.clock ?? systemClock
+  const timeoutMs = options.timeoutMs ?? 1000
+  const policy = resolvePolicy(options.policy ?? 'criticality')
+  const version = options.version ?? envVar('APP_VERSION') ?? '1.0.0'
+  const environment = options.environment ?? envVar('NODE_ENV') ?? 'unknown'
+  const details = options.details ?? 'always'
+  const requestRate = options.requestRate ?? createRequestRateMeter({ clock })
+  const includeMetrics = options.includeMetrics ?? true
+  const sampleProcess = createProcessSampler(() => clock.now())
+  const probes: Probe[] = options.checks.map((check) => createProbe(check, { timeoutMs, clock }))
+
+  const changeListeners = new Set<(change: HealthChange) => void>()
+  const reportListeners = new Set<(report: HealthReport) => void>()
+  const lastCheckStatus = new Map<string, CheckStatus>()
+  let lastOverall: OverallStatus | undefined
+  let shuttingDown = false
+  let background: { timer: unknown; latest: Promise<HealthReport> } | undefined
+
+  function emit<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of listeners) {
+      try {
+        listener(value)
+      } catch {
+        // A listener's failure must not fail the probe that triggered it.
+      }
+    }
+  }
+
+  function selectProbes(tags: string[] | undefined): Probe[] {
+    if (!tags) return probes
+    return probes.filter((probe) => probe.check.tags?.some((tag) => tags.includes(tag)))
+  }
+
+  function buildReport(
+    status: OverallStatus,
+    checks: Record<string, CheckResult>,
+    message?: string,
+  ): HealthReport {
+    const report: HealthReport = {
+      status,
+      timestamp: new Date(clock.now()).toISOString(),
+      uptime: processUptimeSeconds(),
+      environment,
+      version,
+      checks,
+    }
+    if (includeMetrics) report.metrics = sampleProcess(requestRate.perSecond())
+    if (message !== undefined) report.message = message
+    return report
+  }
+
+  async function runProbes(selected: Probe[], isFull: boolean): Promise<HealthReport> {
+    const results = await Promise.all(selected.map((probe) => probe.run()))
+    const checks: Record<string, CheckResult> = {}
+    const inputs: PolicyInput[] = []
+    selected.forEach((probe, i) => {
+      const result = results[i]!
+      const name = probe.check.name
+      checks[name] = result
+      inputs.push({ ...result, name, critical: probe.critical })
+      const previous = lastCheckStatus.get(name)
+      if (previous !== result.status) {
+        lastCheckStatus.set(name, result.status)
+        emit(changeListeners, { kind: 'check', name, previous, current: result })
+      }
+    })
+    const report = buildReport(policy(inputs), checks)
+    if (isFull) {
+      if (report.status !== lastOverall) {
+        const previous = lastOverall
+        lastOverall = report.status
+        emit(changeListeners, { kind: 'overall', previous, current: report.status, report })
+      }
+      emit(reportListeners, report)
+    }
+    return report
+  }
+
+  async function run(runOptions: RunOptions = {}): Promise<HealthReport> {
+    const tags = runOptions.tags
+    if (background && !tags) return background.latest
+    const selected = selectProbes(tags)
+    if (background && tags) {
+      // Serve the subset from the latest background report instead of touching dependencies.
+      const full = await background.latest
+      const checks: Record<string, CheckResult> = {}
+      const inputs: PolicyInput[] = []
+      for (const probe of selected) {
+        const result = full.checks[probe.check.name]
+        if (!result) continue
+        checks[probe.check.name] = result
+        inputs.push({ ...result, name: probe.check.name, critical: probe.critical })
+      }
+      return buildReport(policy(inputs), checks)
+    }
+    return runProbes(selected, tags === undefined)
+  }
+
+  function makeHandler(tags: string[] | undefined): HealthHandler {
+    const failsWhenShuttingDown = tags === undefined || tags.includes('ready')
+    return async (request) => {
+      try {
+        const withDetails =
+          typeof details === 'function' ? await askDetailsPolicy(details, request) : details === 'always'
+        if (shuttingDown && failsWhenShuttingDown) {
+          return renderReport(buildReport('unhealthy', {}, SHUTTING_DOWN), request, withDetails)
+        }
+        return renderReport(await run(tags ? { tags } : {}), request, withDetails)
+      } catch (error) {
+        const message = environment === 'production' ? 'health check failed' : scrubSecrets(messageOf(error))
+        return renderRunnerFailure(message, new Date(clock.now()).toISOString())
+      }
+    }
+  }
+
+  function schedule(intervalMs: number): void {
+    if (!background) return
+    background.timer = clock.setTimeout(() => {
+      if (!background) return
+      const next = runProbes(probes, true)
+      // Keep answering from the previous report until the next one is complete.
+      void next.then(
+        () => {
+          if (background) background.latest = next
+          schedule(intervalMs)
+        },
+        () => schedule(intervalMs),
+      )
+    }, intervalMs)
+  }
+
+  return {
+    run,
+    handler: makeHandler(undefined),
+    handlerFor: ({ tags }) => {
+      if (!Array.isArray(tags) || tags.length === 0) throw new OptionError('tags', tags, 'a non-empty array')
+      return makeHandler(tags)
+    },
+    onChange(listener) {
+      changeListeners.add(listener)
+      return () => changeListeners.delete(listener)
+    },
+    onReport(listener) {
+      reportListeners.add(listener)
+      return () => reportListeners.delete(listener)
+    },
+    start({ intervalMs }) {
+      durationMs('intervalMs', intervalMs, { allowZero: false })
+      if (background) return
+      background = { timer: undefined, latest: runProbes(probes, true) }
+      schedule(intervalMs)
+    },
+    stop() {
+      if (!background) return
+      clock.clearTimeout(background.timer)
+      background = undefined
+    },
+    setShuttingDown() {
+      shuttingDown = true
+    },
+    get isShuttingDown() {
+      return shuttingDown
+    },
+    requestRate,
+    checkNames: probes.map((p) => p.check.name),
+  } satisfies Health
+}

@@ -1,0 +1,28 @@
+export type { Clock, TimerHandle } from './clock.js'
+export { systemClock } from './clock.js'
+export type {
+  Check,
+  CheckContext,
+  CheckOutcome,
+  CheckResult,
+  CheckStatus,
+  OverallStatus,
+} from './health/check.js'
+export { defineCheck, errorOutcome } from './health/check.js'
+export type {
+  DetailsPolicy,
+  Health,
+  HealthChange,
+  HealthHandler,
+  HealthOptions,
+  RunOptions,
+} from './health/health.js'
+export { createHealth } from './health/health.js'
+export type { Policy, PolicyFunction, PolicyInput } from './health/policy.js'
+export { criticalityPolicy, errorCountPolicy } from './health/policy.js'
+export { HEALTH_JSON, toHealthJson } from './health/render.js'
+export type { HealthMetrics, HealthReport } from './health/report.js'
+export type { RequestRateMeter, RequestRateOptions } from './health/request-rate.js'
+export { createRequestRateMeter } from './health/request-rate.js'
+export { DEFAULT_MAX_MESSAGE_LENGTH, messageOf, scrubSecrets } from './scrub.js'
+export { OptionError } from './validate.js'

@@ -1,0 +1,42 @@
+/** Eager option validation: every error names the option and the value it was given. */
+export class OptionError extends TypeError {
+  override name = 'OptionError'
+  constructor(option: string, value: unknown, expected: string) {
+    super(`Invalid option ${option}: expected ${expected}, got ${describe(value)}`)
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
+  if (typeof value === 'function') return 'a function'
+  return Array.isArray(value) ? 'an array' : typeof value
+}
+
+export function durationMs(option: string, value: unknown, { allowZero = true } = {}): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new OptionError(option, value, allowZero ? 'a finite number ≥ 0' : 'a finite number > 0')
+  }
+  return value
+}
+
+export function positiveInteger(option: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new OptionError(option, value, 'a positive integer')
+  }
+  return value
+}
+
+export function oneOf<T extends string>(
+  option: string,
+  value: unknown,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new OptionError(option, value, allowed.map((a) => `'${a}'`).join(' | '))
+  }
+  return value as T
+}

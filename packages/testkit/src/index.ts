@@ -1,0 +1,2 @@
+export type { CheckContractOptions } from './check-contract.js'
+export { describeCheckContract } from './check-contract.js'
