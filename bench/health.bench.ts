@@ -146,4 +146,4 @@ const throughput: Bench = {
   },
 }
 
-export const healthBenches: Bench[] = [probeStorm, hungDependency, throughput]
+export const benches: Bench[] = [probeStorm, hungDependency, throughput]

@@ -1,9 +1,17 @@
 // `npm run bench [name...]`: runs each benchmark beside its anchor in this one process and prints the ratios.
+// Every `bench/*.bench.ts` exports `benches: Bench[]`; a name filter keeps the benches whose name contains it.
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { healthBenches } from './health.bench.js'
 import { type Bench, type Figure, printTable, writeResults } from './lib.js'
 
-const all: Bench[] = [...healthBenches]
+const files = readdirSync(import.meta.dirname)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort()
+const all: Bench[] = []
+for (const file of files) {
+  const module: { benches: Bench[] } = await import(join(import.meta.dirname, file))
+  all.push(...module.benches)
+}
 const wanted = process.argv.slice(2)
 const selected = wanted.length ? all.filter((b) => wanted.some((w) => b.name.includes(w))) : all
 
