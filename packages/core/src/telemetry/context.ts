@@ -14,7 +14,7 @@ function storage(): AsyncLocalStorage<LogContext> {
 /** Runs `fn` with `fields` merged over the current request context; every log line inside carries them. */
 export function withContext<T>(fields: LogContext, fn: () => T): T {
   const current = storage().getStore()
-  return storage().run(current ? { ...current, ...fields } : { ...fields }, fn)
+  return storage().run(Object.assign({}, current, fields), fn)
 }
 
 /** The request context of the current async call chain, if any. */
