@@ -1,0 +1,63 @@
+import { type Check, errorOutcome } from '@vivr/core'
+import { singleFlight, untilAborted } from './abortable.js'
+import { booleanOption, durationOption, nameOption, tagsOption } from './options.js'
+
+/** Anything with Prisma's tagged-template `$queryRaw`: a PrismaClient of Prisma 6 or 7, extended or not. */
+export interface PrismaQueryable {
+  $queryRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<unknown>
+}
+
+/**
+ * Prisma wraps driver errors in a multi-line "Invalid `prisma.$queryRaw()` invocation: … Message: `…`" text; the
+ * health report only needs the driver's message (and the database's error code when there is one).
+ */
+function conciseMessage(error: unknown): unknown {
+  if (!(error instanceof Error)) return error
+  const match = /Raw query failed\. Code: `([^`]*)`\. Message: `([\s\S]*)`\s*$/.exec(error.message)
+  if (!match) return error.message.trim().replace(/\s*\n\s*/g, ' ')
+  const [, code, message] = match
+  return code && code !== 'N/A' ? `${message} (${code})` : message
+}
+
+export interface PrismaCheckOptions {
+  /** Key of the result in the health report. @default 'database' */
+  name?: string
+  /** Deadline for one run, in milliseconds. @default the health's `timeoutMs` */
+  timeoutMs?: number
+  /** Whether an unreachable database makes the service unhealthy. @default true */
+  critical?: boolean
+  /** Groups for `health.handlerFor({ tags })`, e.g. `['ready']`. */
+  tags?: string[]
+}
+
+/**
+ * The guide's database check, ``$queryRaw`SELECT 1` ``, with a deadline that holds when the pool is exhausted or
+ * the server never answers, and failure messages scrubbed of connection strings and passwords.
+ */
+export function prismaCheck(prisma: PrismaQueryable, options: PrismaCheckOptions = {}): Check {
+  if (typeof prisma?.$queryRaw !== 'function') {
+    throw new TypeError('prismaCheck(prisma): expected a Prisma client (an object with $queryRaw)')
+  }
+  const name = nameOption(options.name, 'database')
+  const timeoutMs = durationOption('timeoutMs', options.timeoutMs)
+  const critical = booleanOption('critical', options.critical, true)
+  const tags = tagsOption(options.tags)
+  // Prisma queries cannot be cancelled: a probe that gives up leaves its query queued, and later probes wait on
+  // that one instead of queueing more behind it.
+  const selectOne = singleFlight(() => prisma.$queryRaw`SELECT 1`)
+
+  return {
+    name,
+    critical,
+    ...(timeoutMs !== undefined && { timeoutMs }),
+    ...(tags && { tags }),
+    async run({ signal }) {
+      try {
+        await untilAborted(selectOne, signal)
+        return { status: 'ok' }
+      } catch (error) {
+        return errorOutcome(conciseMessage(error))
+      }
+    },
+  } satisfies Check
+}
