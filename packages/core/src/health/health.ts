@@ -1,12 +1,13 @@
 import { type Clock, systemClock } from '../clock.js'
 import { messageOf, scrubSecrets } from '../scrub.js'
-import { durationMs, OptionError, oneOf } from '../validate.js'
+import { durationMs, OptionError, oneOf, positiveInteger } from '../validate.js'
 import type { Check, CheckResult, CheckStatus, OverallStatus } from './check.js'
 import { type Policy, type PolicyInput, resolvePolicy } from './policy.js'
 import { createProbe, type Probe } from './probe.js'
 import { renderReport, renderRunnerFailure } from './render.js'
 import { createProcessSampler, envVar, type HealthReport, processUptimeSeconds } from './report.js'
 import { createRequestRateMeter, type RequestRateMeter } from './request-rate.js'
+import type { HistoryPoint } from './status-page.js'
 
 export type DetailsPolicy = 'always' | 'never' | ((request: Request) => boolean | Promise<boolean>)
 
@@ -26,6 +27,8 @@ export interface HealthOptions {
   requestRate?: RequestRateMeter
   /** Include process metrics (memory, CPU, request rate) in reports. @default true */
   includeMetrics?: boolean
+  /** Runs per check kept for the status page's latency history. @default 30 */
+  historySize?: number
   clock?: Clock
 }
 
@@ -58,6 +61,8 @@ export interface Health {
   readonly isShuttingDown: boolean
   readonly requestRate: RequestRateMeter
   readonly checkNames: readonly string[]
+  /** Recent runs of each check, oldest first: what the HTML status page draws. */
+  history(): Record<string, readonly HistoryPoint[]>
 }
 
 const POLICIES = ['criticality', 'error-count'] as const
@@ -102,7 +107,9 @@ export function createHealth(options: HealthOptions): Health {
   const requestRate = options.requestRate ?? createRequestRateMeter({ clock })
   const includeMetrics = options.includeMetrics ?? true
   const sampleProcess = createProcessSampler(() => clock.now())
-  const probes: Probe[] = options.checks.map((check) => createProbe(check, { timeoutMs, clock }))
+  const historySize = positiveInteger('historySize', options.historySize) ?? 30
+  const probes: Probe[] = options.checks.map((check) => createProbe(check, { timeoutMs, clock, historySize }))
+  const history = () => Object.fromEntries(probes.map((probe) => [probe.check.name, probe.history()]))
 
   const changeListeners = new Set<(change: HealthChange) => void>()
   const reportListeners = new Set<(report: HealthReport) => void>()
@@ -198,9 +205,9 @@ export function createHealth(options: HealthOptions): Health {
         const withDetails =
           typeof details === 'function' ? await askDetailsPolicy(details, request) : details === 'always'
         if (shuttingDown && failsWhenShuttingDown) {
-          return renderReport(buildReport('unhealthy', {}, SHUTTING_DOWN), request, withDetails)
+          return renderReport(buildReport('unhealthy', {}, SHUTTING_DOWN), request, withDetails, history)
         }
-        return renderReport(await run(tags ? { tags } : {}), request, withDetails)
+        return renderReport(await run(tags ? { tags } : {}), request, withDetails, history)
       } catch (error) {
         const message = environment === 'production' ? 'health check failed' : scrubSecrets(messageOf(error))
         return renderRunnerFailure(message, new Date(clock.now()).toISOString())
@@ -258,5 +265,6 @@ export function createHealth(options: HealthOptions): Health {
     },
     requestRate,
     checkNames: probes.map((p) => p.check.name),
+    history,
   } satisfies Health
 }

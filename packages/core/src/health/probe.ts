@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js'
 import { messageOf, scrubSecrets } from '../scrub.js'
 import type { Check, CheckOutcome, CheckResult, CheckStatus } from './check.js'
+import type { HistoryPoint } from './status-page.js'
 
 const STATUSES: ReadonlySet<string> = new Set<CheckStatus>(['ok', 'degraded', 'error'])
 
@@ -11,6 +12,8 @@ export interface Probe {
   run(): Promise<CheckResult>
   /** The last result produced, if any. */
   last(): CheckResult | undefined
+  /** The most recent runs, oldest first (bounded). */
+  history(): readonly HistoryPoint[]
 }
 
 /** What a check may return, made into an outcome; garbage becomes an error rather than a lie. */
@@ -32,7 +35,10 @@ function toOutcome(value: unknown): CheckOutcome {
  * is not started again while it is still pending: later probes wait on that same run (with a fresh deadline), so
  * a hung dependency never accumulates calls.
  */
-export function createProbe(check: Check, defaults: { timeoutMs: number; clock: Clock }): Probe {
+export function createProbe(
+  check: Check,
+  defaults: { timeoutMs: number; clock: Clock; historySize: number },
+): Probe {
   const timeoutMs = check.timeoutMs ?? defaults.timeoutMs
   const cacheTtlMs = check.cacheTtlMs ?? 0
   const { clock } = defaults
@@ -40,6 +46,7 @@ export function createProbe(check: Check, defaults: { timeoutMs: number; clock: 
   let shared: Promise<CheckResult> | undefined
   let lastResult: CheckResult | undefined
   let lastAt = Number.NEGATIVE_INFINITY
+  const history: HistoryPoint[] = []
 
   function startRun(signal: AbortSignal): Promise<CheckOutcome> {
     const run = (async () => {
@@ -77,6 +84,8 @@ export function createProbe(check: Check, defaults: { timeoutMs: number; clock: 
     if (outcome.details !== undefined) result.details = outcome.details
     lastResult = result
     lastAt = clock.now()
+    history.push({ at: lastAt, status: result.status, latency: result.latency })
+    if (history.length > defaults.historySize) history.shift()
     return result
   }
 
@@ -84,6 +93,7 @@ export function createProbe(check: Check, defaults: { timeoutMs: number; clock: 
     check,
     critical: check.critical !== false,
     last: () => lastResult,
+    history: () => history,
     run() {
       if (lastResult && cacheTtlMs > 0 && clock.now() - lastAt < cacheTtlMs)
         return Promise.resolve(lastResult)

@@ -1,19 +1,25 @@
 import type { CheckStatus, OverallStatus } from './check.js'
 import type { HealthReport } from './report.js'
+import { type HistoryPoint, renderStatusPage } from './status-page.js'
 
 export const HEALTH_JSON = 'application/health+json'
 
 const NO_CACHE = 'no-cache, no-store, must-revalidate'
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': NO_CACHE }
 const HEALTH_JSON_HEADERS = { 'Content-Type': HEALTH_JSON, 'Cache-Control': NO_CACHE }
+const HTML_HEADERS = { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': NO_CACHE }
 
 export function httpStatusFor(status: OverallStatus): number {
   return status === 'unhealthy' ? 503 : 200
 }
 
-/** Which representation the request asked for; JSON unless it prefers application/health+json. */
-export function wantsHealthJson(request: Request): boolean {
-  return (request.headers.get('accept') ?? '').toLowerCase().includes(HEALTH_JSON)
+export type Representation = 'json' | 'health+json' | 'html'
+
+/** What the request asked for: health+json or HTML when named in Accept, else the guide's JSON. */
+export function negotiate(request: Request | undefined): Representation {
+  const accept = request?.headers.get('accept')?.toLowerCase() ?? ''
+  if (accept.includes(HEALTH_JSON)) return 'health+json'
+  return accept.includes('text/html') ? 'html' : 'json'
 }
 
 const IETF_OVERALL: Record<OverallStatus, 'pass' | 'warn' | 'fail'> = {
@@ -56,12 +62,17 @@ export function renderReport(
   report: HealthReport,
   request: Request | undefined,
   withDetails: boolean,
+  history: () => Readonly<Record<string, readonly HistoryPoint[]>>,
 ): Response {
   const status = httpStatusFor(report.status)
-  if (request && wantsHealthJson(request)) {
-    return jsonResponse(toHealthJson(report, withDetails), status, HEALTH_JSON_HEADERS)
+  switch (negotiate(request)) {
+    case 'health+json':
+      return jsonResponse(toHealthJson(report, withDetails), status, HEALTH_JSON_HEADERS)
+    case 'html':
+      return new Response(renderStatusPage(report, history(), withDetails), { status, headers: HTML_HEADERS })
+    default:
+      return jsonResponse(withDetails ? report : { status: report.status }, status, JSON_HEADERS)
   }
-  return jsonResponse(withDetails ? report : { status: report.status }, status, JSON_HEADERS)
 }
 
 export function renderRunnerFailure(error: string, timestamp: string): Response {
