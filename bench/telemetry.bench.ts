@@ -59,7 +59,7 @@ const logger: Bench = {
       )
 
     const plain = (log: () => void) => (lines: number) => linesPerSecond(log, lines)
-    const [rawRate, oursRate, redactRate, guideRate, oursInContext] = bestOfRounds([
+    const [rawRate = 0, oursRate = 0, redactRate = 0, guideRate = 0, oursInContext = 0] = bestOfRounds([
       plain(() => raw.info(CONTEXT, 'order placed')),
       plain(() => ours.info('order placed', CONTEXT)),
       plain(() => rawRedacting.info(CONTEXT, 'order placed')),
