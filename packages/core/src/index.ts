@@ -9,6 +9,8 @@ export type {
   OverallStatus,
 } from './health/check.js'
 export { defineCheck, errorOutcome } from './health/check.js'
+export type { CheckSettings, CommonCheckOptions } from './health/check-options.js'
+export { checkSettings } from './health/check-options.js'
 export type {
   DetailsPolicy,
   Health,
@@ -35,6 +37,22 @@ export { limitCardinality, OTHER } from './telemetry/cardinality.js'
 export { getContext, withContext } from './telemetry/context.js'
 export type { CaptureContext, ErrorLevel, ErrorReporter } from './telemetry/errors.js'
 export { isCriticalError, noopReporter } from './telemetry/errors.js'
+export type {
+  FetchHandler,
+  HttpRequestOutcome,
+  HttpTelemetry,
+  HttpTelemetryOptions,
+  ObserveFetchOptions,
+} from './telemetry/http.js'
+export {
+  createHttpTelemetry,
+  createRouteMatcher,
+  errorStatus,
+  healthEndpoints,
+  normalizePath,
+  observeFetch,
+  UNMATCHED_ROUTE,
+} from './telemetry/http.js'
 export type { BusinessMetrics, TechnicalMetrics } from './telemetry/kpis.js'
 export { createBusinessMetrics, createTechnicalMetrics } from './telemetry/kpis.js'
 export type { Lifecycle, LifecycleOptions, ShutdownHookOptions } from './telemetry/lifecycle.js'
@@ -46,4 +64,12 @@ export { createLogger, fileDestination, serializeError, stdoutDestination } from
 export type { MetricKind, MetricSink, Tags, TagValue } from './telemetry/metrics.js'
 export { multiMetrics, noopMetrics } from './telemetry/metrics.js'
 export { DEFAULT_REDACT_KEYS, REDACTED } from './telemetry/redact.js'
-export { OptionError } from './validate.js'
+export {
+  booleanOption,
+  durationOption,
+  nonEmptyStringOption,
+  OptionError,
+  oneOfOption,
+  positiveIntegerOption,
+  stringListOption,
+} from './validate.js'

@@ -13,7 +13,11 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? 'an array' : typeof value
 }
 
-export function durationMs(option: string, value: unknown, { allowZero = true } = {}): number | undefined {
+export function durationOption(
+  option: string,
+  value: unknown,
+  { allowZero = true } = {},
+): number | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
     throw new OptionError(option, value, allowZero ? 'a finite number ≥ 0' : 'a finite number > 0')
@@ -21,7 +25,7 @@ export function durationMs(option: string, value: unknown, { allowZero = true } 
   return value
 }
 
-export function positiveInteger(option: string, value: unknown): number | undefined {
+export function positiveIntegerOption(option: string, value: unknown): number | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     throw new OptionError(option, value, 'a positive integer')
@@ -29,7 +33,7 @@ export function positiveInteger(option: string, value: unknown): number | undefi
   return value
 }
 
-export function oneOf<T extends string>(
+export function oneOfOption<T extends string>(
   option: string,
   value: unknown,
   allowed: readonly T[],
@@ -39,4 +43,25 @@ export function oneOf<T extends string>(
     throw new OptionError(option, value, allowed.map((a) => `'${a}'`).join(' | '))
   }
   return value as T
+}
+
+export function booleanOption(option: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'boolean') throw new OptionError(option, value, 'a boolean')
+  return value
+}
+
+export function nonEmptyStringOption(option: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new OptionError(option, value, 'a non-empty string')
+  return value
+}
+
+export function stringListOption(option: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item !== '')) {
+    throw new OptionError(option, value, 'an array of non-empty strings')
+  }
+  return [...value]
 }

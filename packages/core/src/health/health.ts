@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../clock.js'
 import { messageOf, scrubSecrets } from '../scrub.js'
-import { durationMs, OptionError, oneOf, positiveInteger } from '../validate.js'
+import { durationOption, OptionError, oneOfOption, positiveIntegerOption } from '../validate.js'
 import type { Check, CheckResult, CheckStatus, OverallStatus } from './check.js'
 import { type Policy, type PolicyInput, resolvePolicy } from './policy.js'
 import { createProbe, type Probe } from './probe.js'
@@ -79,12 +79,12 @@ function validate(options: HealthOptions): void {
     if (seen.has(check.name)) throw new OptionError(`checks[${i}].name`, check.name, 'a unique check name')
     seen.add(check.name)
     if (typeof check.run !== 'function') throw new OptionError(`checks[${i}].run`, check.run, 'a function')
-    durationMs(`checks[${i}].timeoutMs`, check.timeoutMs, { allowZero: false })
-    durationMs(`checks[${i}].cacheTtlMs`, check.cacheTtlMs)
+    durationOption(`checks[${i}].timeoutMs`, check.timeoutMs, { allowZero: false })
+    durationOption(`checks[${i}].cacheTtlMs`, check.cacheTtlMs)
   })
-  durationMs('timeoutMs', options.timeoutMs, { allowZero: false })
-  if (typeof options.policy !== 'function') oneOf('policy', options.policy, POLICIES)
-  if (typeof options.details !== 'function') oneOf('details', options.details, DETAILS)
+  durationOption('timeoutMs', options.timeoutMs, { allowZero: false })
+  if (typeof options.policy !== 'function') oneOfOption('policy', options.policy, POLICIES)
+  if (typeof options.details !== 'function') oneOfOption('details', options.details, DETAILS)
 }
 
 /** A details policy that throws or answers anything but `true` denies details. */
@@ -107,7 +107,7 @@ export function createHealth(options: HealthOptions): Health {
   const requestRate = options.requestRate ?? createRequestRateMeter({ clock })
   const includeMetrics = options.includeMetrics ?? true
   const sampleProcess = createProcessSampler(() => clock.now())
-  const historySize = positiveInteger('historySize', options.historySize) ?? 30
+  const historySize = positiveIntegerOption('historySize', options.historySize) ?? 30
   const probes: Probe[] = options.checks.map((check) => createProbe(check, { timeoutMs, clock, historySize }))
   const history = () => Object.fromEntries(probes.map((probe) => [probe.check.name, probe.history()]))
 
@@ -247,7 +247,7 @@ export function createHealth(options: HealthOptions): Health {
       return () => reportListeners.delete(listener)
     },
     start({ intervalMs }) {
-      durationMs('intervalMs', intervalMs, { allowZero: false })
+      durationOption('intervalMs', intervalMs, { allowZero: false })
       if (background) return
       background = { timer: undefined, latest: runProbes(probes, true) }
       schedule(intervalMs)

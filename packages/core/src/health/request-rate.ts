@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock.js'
-import { durationMs } from '../validate.js'
+import { durationOption } from '../validate.js'
 
 export interface RequestRateMeter {
   /** Count one request now. */
@@ -18,7 +18,7 @@ const BUCKET_MS = 1000
 
 /** A sliding-window request counter in one-second buckets: O(1) per mark, bounded memory. */
 export function createRequestRateMeter(options: RequestRateOptions = {}): RequestRateMeter {
-  const windowMs = durationMs('windowMs', options.windowMs, { allowZero: false }) ?? 60_000
+  const windowMs = durationOption('windowMs', options.windowMs, { allowZero: false }) ?? 60_000
   const clock = options.clock ?? systemClock
   const bucketCount = Math.max(1, Math.ceil(windowMs / BUCKET_MS))
   const counts = new Array<number>(bucketCount).fill(0)

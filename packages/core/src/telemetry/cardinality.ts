@@ -1,4 +1,4 @@
-import { positiveInteger } from '../validate.js'
+import { positiveIntegerOption } from '../validate.js'
 import type { Logger } from './log-types.js'
 import type { MetricSink, Tags } from './metrics.js'
 
@@ -16,7 +16,7 @@ export const OTHER = 'other'
  * a metrics bill explodes. Past the limit, a new tag set keeps its keys but every value becomes `other`.
  */
 export function limitCardinality(sink: MetricSink, options: CardinalityOptions = {}): MetricSink {
-  const maxTagSets = positiveInteger('maxTagSets', options.maxTagSets) ?? 1000
+  const maxTagSets = positiveIntegerOption('maxTagSets', options.maxTagSets) ?? 1000
   const seen = new Map<string, Set<string>>()
   let warned = false
 

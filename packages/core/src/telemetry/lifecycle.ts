@@ -1,4 +1,4 @@
-import { durationMs, OptionError } from '../validate.js'
+import { durationOption, OptionError } from '../validate.js'
 import type { Logger } from './log-types.js'
 import { noopLogger } from './log-types.js'
 
@@ -44,8 +44,8 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
  * hooks close servers and flush sinks (each bounded), then the process exits 0 — or 1 if the overall bound hit.
  */
 export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
-  const drainDelayMs = durationMs('drainDelayMs', options.drainDelayMs) ?? 5000
-  const timeoutMs = durationMs('timeoutMs', options.timeoutMs, { allowZero: false }) ?? 30_000
+  const drainDelayMs = durationOption('drainDelayMs', options.drainDelayMs) ?? 5000
+  const timeoutMs = durationOption('timeoutMs', options.timeoutMs, { allowZero: false }) ?? 30_000
   const signals = options.signals ?? ['SIGTERM', 'SIGINT']
   if (!Array.isArray(signals)) throw new OptionError('signals', signals, 'an array of signal names')
   const exit = options.exit ?? ((code: number) => process.exit(code))
@@ -106,7 +106,7 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
   return {
     onShutdown(name, run, hookOptions = {}) {
       if (typeof run !== 'function') throw new OptionError('hook', run, 'a function')
-      const hookTimeoutMs = durationMs('timeoutMs', hookOptions.timeoutMs, { allowZero: false }) ?? 10_000
+      const hookTimeoutMs = durationOption('timeoutMs', hookOptions.timeoutMs, { allowZero: false }) ?? 10_000
       hooks.push({ name, run, timeoutMs: hookTimeoutMs })
     },
     shutdown,

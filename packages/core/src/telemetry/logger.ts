@@ -1,7 +1,7 @@
 import pino from 'pino'
 import { envVar } from '../health/report.js'
 import { messageOf, scrubSecrets } from '../scrub.js'
-import { oneOf } from '../validate.js'
+import { oneOfOption } from '../validate.js'
 import { getContext } from './context.js'
 import type { LogContext, LogDestination, Logger, LogLevel } from './log-types.js'
 import { createMessageScrubber, createRedactor, DEFAULT_REDACT_KEYS } from './redact.js'
@@ -111,7 +111,7 @@ function defaultLevel(): LogLevel {
  * `{ level: 'INFO', timestamp, message, service?, environment?, version?, ...requestContext, ...context }`.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = oneOf('level', options.level, LEVELS) ?? defaultLevel()
+  const level = oneOfOption('level', options.level, LEVELS) ?? defaultLevel()
   const destinations = options.destinations ?? [stdoutDestination()]
   if (!Array.isArray(destinations) || destinations.some((d) => typeof d?.write !== 'function')) {
     throw new TypeError('Invalid option destinations: expected an array of { write(line) } objects')

@@ -1,0 +1,38 @@
+import { booleanOption, durationOption, nonEmptyStringOption, stringListOption } from '../validate.js'
+import type { Check } from './check.js'
+
+/** The options every check factory takes, validated the same way everywhere. */
+export interface CommonCheckOptions {
+  /** Key of the result in the health report. */
+  name?: string
+  /** Deadline for one run. @default the health's `timeoutMs` */
+  timeoutMs?: number
+  critical?: boolean
+  /** Groups for `health.handlerFor({ tags })`, e.g. `['ready']`. */
+  tags?: string[]
+  /** Reuse a result for this long. */
+  cacheTtlMs?: number
+}
+
+export type CheckSettings = Pick<Check, 'name' | 'critical' | 'timeoutMs' | 'tags' | 'cacheTtlMs'>
+
+/**
+ * Validates a check factory's common options (errors name the option) and fills the factory's defaults, giving
+ * the fields to spread into the returned check.
+ */
+export function checkSettings(
+  options: CommonCheckOptions,
+  defaults: { name: string; critical: boolean; cacheTtlMs?: number },
+): CheckSettings {
+  const settings: CheckSettings = {
+    name: nonEmptyStringOption('name', options.name) ?? defaults.name,
+    critical: booleanOption('critical', options.critical) ?? defaults.critical,
+  }
+  const timeoutMs = durationOption('timeoutMs', options.timeoutMs, { allowZero: false })
+  const cacheTtlMs = durationOption('cacheTtlMs', options.cacheTtlMs) ?? defaults.cacheTtlMs
+  const tags = stringListOption('tags', options.tags)
+  if (timeoutMs !== undefined) settings.timeoutMs = timeoutMs
+  if (cacheTtlMs !== undefined) settings.cacheTtlMs = cacheTtlMs
+  if (tags !== undefined) settings.tags = tags
+  return settings
+}
