@@ -9,8 +9,6 @@ export type {
   OverallStatus,
 } from './health/check.js'
 export { defineCheck, errorOutcome } from './health/check.js'
-export type { CheckSettings, CommonCheckOptions } from './health/check-options.js'
-export { checkSettings } from './health/check-options.js'
 export type {
   DetailsPolicy,
   Health,
@@ -64,12 +62,4 @@ export { createLogger, fileDestination, serializeError, stdoutDestination } from
 export type { MetricKind, MetricSink, Tags, TagValue } from './telemetry/metrics.js'
 export { multiMetrics, noopMetrics } from './telemetry/metrics.js'
 export { DEFAULT_REDACT_KEYS, REDACTED } from './telemetry/redact.js'
-export {
-  booleanOption,
-  durationOption,
-  nonEmptyStringOption,
-  OptionError,
-  oneOfOption,
-  positiveIntegerOption,
-  stringListOption,
-} from './validate.js'
+export { OptionError } from './validate.js'
