@@ -9,6 +9,8 @@ export type {
   OverallStatus,
 } from './health/check.js'
 export { defineCheck, errorOutcome } from './health/check.js'
+export type { CheckSettings, CommonCheckOptions } from './health/check-options.js'
+export { checkSettings } from './health/check-options.js'
 export type {
   DetailsPolicy,
   Health,
@@ -62,4 +64,12 @@ export { createLogger, fileDestination, serializeError, stdoutDestination } from
 export type { MetricKind, MetricSink, Tags, TagValue } from './telemetry/metrics.js'
 export { multiMetrics, noopMetrics } from './telemetry/metrics.js'
 export { DEFAULT_REDACT_KEYS, REDACTED } from './telemetry/redact.js'
-export { OptionError } from './validate.js'
+export {
+  booleanOption,
+  durationOption,
+  nonEmptyStringOption,
+  OptionError,
+  oneOfOption,
+  positiveIntegerOption,
+  stringListOption,
+} from './validate.js'
