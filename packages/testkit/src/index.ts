@@ -1,5 +1,21 @@
+export { CHROMIUM_ARGS, launchChromium } from './browser.js'
 export type { CheckContractOptions } from './check-contract.js'
 export { describeCheckContract } from './check-contract.js'
+export type { EmfMetric, EmfParseResult } from './cloudwatch-emf.js'
+export { EMF_UNITS, extractEmfMetrics, parseEmf } from './cloudwatch-emf.js'
+export type {
+  CloudWatchLogsFault,
+  CloudWatchLogsOperation,
+  CloudWatchLogsServer,
+  CloudWatchLogsServerOptions,
+  LoopbackLogGroup,
+  LoopbackLogStream,
+  RecordedCall,
+  StoredLogEvent,
+} from './cloudwatch-logs-server.js'
+export { PUT_LOG_EVENTS_LIMITS, RETENTION_DAYS, startCloudWatchLogsServer } from './cloudwatch-logs-server.js'
+export type { LogDestinationHarness } from './log-destination-contract.js'
+export { describeLogDestinationContract } from './log-destination-contract.js'
 export type { LogLine, MemoryLogger } from './memory-logger.js'
 export { memoryLogger } from './memory-logger.js'
 export type { MemoryMetrics, RecordedMetric } from './memory-metrics.js'
@@ -10,4 +26,3 @@ export type { MetricSinkHarness, SentMetric } from './metric-sink-contract.js'
 export { describeMetricSinkContract } from './metric-sink-contract.js'
 export type { MuteTcpServer } from './tcp-servers.js'
 export { startMuteTcpServer, unusedPort } from './tcp-servers.js'
-export { CHROMIUM_ARGS, launchChromium } from './browser.js'

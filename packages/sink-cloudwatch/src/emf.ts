@@ -1,0 +1,243 @@
+import {
+  type Clock,
+  durationOption,
+  type LogDestination,
+  type MetricKind,
+  type MetricSink,
+  OptionError,
+  systemClock,
+  type Tags,
+  type TimerHandle,
+} from '@vivr/core'
+import { integerAtLeast, optionalString } from './validate.js'
+
+export interface CloudWatchMetricsOptions {
+  /** CloudWatch namespace. @default 'VIVR' */
+  namespace?: string
+  /** Dimensions on every metric, e.g. `{ service: 'api', environment: 'production' }`; tags add to them. */
+  dimensions?: Record<string, string>
+  /**
+   * Where the EMF lines go: a `cloudwatchLogs()` destination, or stdout where Lambda, the CloudWatch agent or
+   * FireLens ships it. Not closed by this sink (it is usually shared with the logger). @default stdout
+   */
+  destination?: LogDestination
+  /** Values are aggregated this long, then written as one line per dimension set; 0 writes each call at once. @default 1000 */
+  flushIntervalMs?: number
+  /** Distinct series (name + kind + tags) held before an early write. @default 1000 */
+  maxSeries?: number
+  /** @default systemClock (timers unref'd) */
+  clock?: Clock
+}
+
+interface Series {
+  kind: MetricKind
+  name: string
+  dimensions: Record<string, string>
+  dimensionKeys: string[]
+  /** Tags that could not be dimensions (over 30, or empty values): kept as searchable properties. */
+  properties: Record<string, string>
+  groupKey: string
+  /** Counter sum or last gauge value. */
+  value: number
+  /** Timing and histogram samples (EMF allows up to 100 per metric per document). */
+  values: number[]
+  timestamp: number
+}
+
+const UNITS: Record<MetricKind, string> = {
+  increment: 'Count',
+  gauge: 'None',
+  timing: 'Milliseconds',
+  histogram: 'None',
+}
+const MAX_DIMENSIONS = 30
+const MAX_VALUES = 100
+const MAX_METRICS_PER_DOCUMENT = 100
+const MAX_NAME_LENGTH = 255
+const MAX_DIMENSION_VALUE_LENGTH = 1024
+
+function stdoutDestination(): LogDestination {
+  return {
+    write(line) {
+      try {
+        process.stdout.write(`${line}\n`)
+      } catch {
+        // stdout closed: nothing to do.
+      }
+    },
+  }
+}
+
+/**
+ * A MetricSink that writes CloudWatch Embedded Metric Format documents to a log destination, so metrics reach
+ * CloudWatch with the logs, with no PutMetricData calls. Counters are summed, gauges keep their last value,
+ * timings and histograms keep every sample, per flush interval.
+ */
+export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): MetricSink {
+  const namespace =
+    optionalString('namespace', options.namespace, /^[^:]{1,255}$/, 'a namespace (1–255 characters, no :)') ??
+    'VIVR'
+  const globalDimensions = options.dimensions ?? {}
+  if (typeof globalDimensions !== 'object' || globalDimensions === null) {
+    throw new OptionError('dimensions', globalDimensions, 'an object of string values')
+  }
+  for (const [key, value] of Object.entries(globalDimensions)) {
+    if (typeof value !== 'string' || value.length === 0 || key.length === 0 || key === '_aws') {
+      throw new OptionError(`dimensions.${key}`, value, 'a non-empty string')
+    }
+  }
+  if (Object.keys(globalDimensions).length > MAX_DIMENSIONS) {
+    throw new OptionError('dimensions', globalDimensions, `at most ${MAX_DIMENSIONS} dimensions`)
+  }
+  const destination = options.destination ?? stdoutDestination()
+  if (typeof destination?.write !== 'function') {
+    throw new OptionError('destination', destination, 'a log destination ({ write(line) })')
+  }
+  const flushIntervalMs = durationOption('flushIntervalMs', options.flushIntervalMs) ?? 1000
+  const maxSeries = integerAtLeast('maxSeries', options.maxSeries, 1) ?? 1000
+  const clock = options.clock ?? systemClock
+  const series = new Map<string, Series>()
+  let timer: TimerHandle | undefined
+  let closed = false
+
+  function describe(name: string, tags: Tags | undefined) {
+    const dimensions: Record<string, string> = { ...globalDimensions }
+    const properties: Record<string, string> = {}
+    let count = Object.keys(dimensions).length
+    for (const key of Object.keys(tags ?? {}).sort()) {
+      const raw = tags?.[key]
+      if (key.length === 0 || key === '_aws' || key === name || raw === undefined) continue
+      const value = String(raw).slice(0, MAX_DIMENSION_VALUE_LENGTH)
+      if (value.length > 0 && (key in dimensions || count < MAX_DIMENSIONS)) {
+        if (!(key in dimensions)) count++
+        dimensions[key] = value
+      } else {
+        properties[key] = value
+      }
+    }
+    const dimensionKeys = Object.keys(dimensions)
+    const groupKey = JSON.stringify([dimensions, properties])
+    return { dimensions, dimensionKeys, properties, groupKey }
+  }
+
+  function documentsFor(batch: Iterable<Series>): string[] {
+    const groups = new Map<string, Array<{ series: Series[]; names: Set<string> }>>()
+    for (const s of batch) {
+      const docs = groups.get(s.groupKey) ?? []
+      groups.set(s.groupKey, docs)
+      let doc = docs.find((d) => !d.names.has(s.name) && d.series.length < MAX_METRICS_PER_DOCUMENT)
+      if (!doc) {
+        doc = { series: [], names: new Set() }
+        docs.push(doc)
+      }
+      doc.series.push(s)
+      doc.names.add(s.name)
+    }
+    const lines: string[] = []
+    for (const docs of groups.values()) {
+      for (const { series: members } of docs) {
+        const first = members[0]!
+        const document: Record<string, unknown> = {
+          _aws: {
+            Timestamp: Math.min(...members.map((m) => m.timestamp)),
+            CloudWatchMetrics: [
+              {
+                Namespace: namespace,
+                Dimensions: [first.dimensionKeys],
+                Metrics: members.map((m) => ({ Name: m.name, Unit: UNITS[m.kind] })),
+              },
+            ],
+          },
+          ...first.properties,
+          ...first.dimensions,
+        }
+        for (const m of members) {
+          document[m.name] = m.kind === 'timing' || m.kind === 'histogram' ? m.values : m.value
+        }
+        lines.push(JSON.stringify(document))
+      }
+    }
+    return lines
+  }
+
+  function emit(batch: Iterable<Series>) {
+    for (const line of documentsFor(batch)) {
+      try {
+        destination.write(line)
+      } catch {
+        // Destinations promise not to throw; this keeps a broken one from breaking metrics calls.
+      }
+    }
+  }
+
+  function writePending() {
+    if (timer !== undefined) {
+      clock.clearTimeout(timer)
+      timer = undefined
+    }
+    if (series.size === 0) return
+    const batch = [...series.values()]
+    series.clear()
+    emit(batch)
+  }
+
+  function record(kind: MetricKind, rawName: string, value: number, tags: Tags | undefined) {
+    if (closed || typeof rawName !== 'string' || rawName.length === 0 || !Number.isFinite(value)) return
+    const name = rawName.slice(0, MAX_NAME_LENGTH)
+    const { dimensions, dimensionKeys, properties, groupKey } = describe(name, tags)
+    const key = `${kind}\u0000${name}\u0000${groupKey}`
+    let entry = series.get(key)
+    if (!entry) {
+      if (series.size >= maxSeries) writePending()
+      entry = {
+        kind,
+        name,
+        dimensions,
+        dimensionKeys,
+        properties,
+        groupKey,
+        value: 0,
+        values: [],
+        timestamp: clock.now(),
+      }
+      series.set(key, entry)
+    }
+    if (kind === 'increment') entry.value += value
+    else if (kind === 'gauge') entry.value = value
+    else entry.values.push(value)
+    if (flushIntervalMs === 0) return writePending()
+    if (entry.values.length >= MAX_VALUES) {
+      series.delete(key)
+      emit([entry])
+    }
+    if (timer === undefined && series.size > 0) timer = clock.setTimeout(writePending, flushIntervalMs)
+  }
+
+  const guarded =
+    (kind: MetricKind) =>
+    (name: string, value: number, tags?: Tags): void => {
+      try {
+        record(kind, name, value, tags)
+      } catch {
+        // A metrics call never throws into the application.
+      }
+    }
+
+  const increment = guarded('increment')
+  return {
+    increment: (name, value = 1, tags) => increment(name, value, tags),
+    gauge: guarded('gauge'),
+    timing: guarded('timing'),
+    histogram: guarded('histogram'),
+    async flush() {
+      writePending()
+      await destination.flush?.()
+    },
+    async close() {
+      if (closed) return
+      writePending()
+      closed = true
+      await destination.flush?.()
+    },
+  } satisfies MetricSink
+}

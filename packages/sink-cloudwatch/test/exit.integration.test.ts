@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { type CloudWatchLogsServer, startCloudWatchLogsServer } from '@vivr/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '../../..')
+const fixture = join(import.meta.dirname, 'fixtures/child-writer.ts')
+let server: CloudWatchLogsServer
+
+beforeAll(async () => {
+  server = await startCloudWatchLogsServer()
+})
+afterAll(async () => {
+  await server.close()
+})
+
+function runChild(args: string[], timeoutMs = 15_000) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string; elapsedMs: number }>(
+    (resolve, reject) => {
+      const started = Date.now()
+      const child = spawn(
+        process.execPath,
+        ['--conditions=@vivr/source', '--import', 'tsx', fixture, ...args],
+        {
+          cwd: root,
+          env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        },
+      )
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk
+      })
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk
+      })
+      const killer = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`child did not exit within ${timeoutMs}ms: ${stderr}`))
+      }, timeoutMs)
+      child.on('exit', (code) => {
+        clearTimeout(killer)
+        resolve({ code, stdout, stderr, elapsedMs: Date.now() - started })
+      })
+    },
+  )
+}
+
+describe('a process using cloudwatchLogs', () => {
+  it('delivers everything on close() and then exits on its own', async () => {
+    const result = await runChild([server.endpoint, '/vivr/test/child-close', 'close', '25000'])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    const messages = server.events('/vivr/test/child-close', 'child').map((e) => JSON.parse(e.message).i)
+    expect(messages).toEqual(Array.from({ length: 25_000 }, (_, i) => i))
+  })
+
+  it('exits on its own after flush() with the client still open (idle sockets and timers do not hold it)', async () => {
+    const result = await runChild([server.endpoint, '/vivr/test/child-flush', 'flush', '100'])
+    expect(result.code).toBe(0)
+    expect(server.events('/vivr/test/child-flush', 'child')).toHaveLength(100)
+  })
+
+  it('exits on its own without close(): the flush timer is unref’d', async () => {
+    const result = await runChild([server.endpoint, '/vivr/test/child-none', 'none', '100'])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ written: 100, bufferedEvents: 100 })
+  })
+})
