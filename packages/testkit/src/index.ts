@@ -24,5 +24,17 @@ export type { CapturedError, MemoryReporter } from './memory-reporter.js'
 export { memoryReporter } from './memory-reporter.js'
 export type { MetricSinkHarness, SentMetric } from './metric-sink-contract.js'
 export { describeMetricSinkContract } from './metric-sink-contract.js'
+export type {
+  DogStatsDEvent,
+  DogStatsDMessage,
+  DogStatsDMetric,
+  DogStatsDServiceCheck,
+  ReceivedDatagram,
+  ServiceCheckStatus,
+  StatsdListener,
+  StatsdListenerOptions,
+  WaitOptions,
+} from './statsd-listener.js'
+export { parseDogStatsDLine, splitDatagram, startStatsdListener } from './statsd-listener.js'
 export type { MuteTcpServer } from './tcp-servers.js'
 export { startMuteTcpServer, unusedPort } from './tcp-servers.js'
