@@ -1,0 +1,27 @@
+import { createHttpTelemetry, type HttpTelemetryOptions, withContext } from '@vivr/core'
+import type { RequestHandler } from 'express'
+import { routeOf, trackRouteTemplates } from './route.js'
+
+export type ObserveOptions = HttpTelemetryOptions
+
+/** Statuses of responses whose client went away before they were sent (nginx's convention). */
+const CLIENT_CLOSED_REQUEST = 499
+
+/**
+ * Request id in and out, the rest of the request inside core's request context, the request-rate meter, and
+ * on completion `http.requests`, `http.request.duration` and `errors.count` by route template plus one access log.
+ */
+export function observe(options: ObserveOptions = {}): RequestHandler {
+  const http = createHttpTelemetry(options)
+  return (req, res, next) => {
+    trackRouteTemplates(req)
+    const requestId = http.requestId(req.get(http.requestIdHeader))
+    const finish = http.start(requestId)
+    res.setHeader(http.requestIdHeader, requestId)
+    res.once('close', () => {
+      const statusCode = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST
+      finish({ method: req.method, route: routeOf(req), statusCode, path: req.originalUrl.split('?')[0] })
+    })
+    withContext({ requestId }, next)
+  }
+}
