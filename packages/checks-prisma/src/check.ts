@@ -1,6 +1,5 @@
-import { type Check, errorOutcome } from '@vivr/core'
+import { type Check, type CommonCheckOptions, checkSettings, errorOutcome } from '@vivr/core'
 import { singleFlight, untilAborted } from './abortable.js'
-import { booleanOption, durationOption, nameOption, tagsOption } from './options.js'
 
 /** Anything with Prisma's tagged-template `$queryRaw`: a PrismaClient of Prisma 6 or 7, extended or not. */
 export interface PrismaQueryable {
@@ -19,15 +18,11 @@ function conciseMessage(error: unknown): unknown {
   return code && code !== 'N/A' ? `${message} (${code})` : message
 }
 
-export interface PrismaCheckOptions {
+export interface PrismaCheckOptions extends CommonCheckOptions {
   /** Key of the result in the health report. @default 'database' */
   name?: string
-  /** Deadline for one run, in milliseconds. @default the health's `timeoutMs` */
-  timeoutMs?: number
   /** Whether an unreachable database makes the service unhealthy. @default true */
   critical?: boolean
-  /** Groups for `health.handlerFor({ tags })`, e.g. `['ready']`. */
-  tags?: string[]
 }
 
 /**
@@ -38,19 +33,13 @@ export function prismaCheck(prisma: PrismaQueryable, options: PrismaCheckOptions
   if (typeof prisma?.$queryRaw !== 'function') {
     throw new TypeError('prismaCheck(prisma): expected a Prisma client (an object with $queryRaw)')
   }
-  const name = nameOption(options.name, 'database')
-  const timeoutMs = durationOption('timeoutMs', options.timeoutMs)
-  const critical = booleanOption('critical', options.critical, true)
-  const tags = tagsOption(options.tags)
+  const settings = checkSettings(options, { name: 'database', critical: true })
   // Prisma queries cannot be cancelled: a probe that gives up leaves its query queued, and later probes wait on
   // that one instead of queueing more behind it.
   const selectOne = singleFlight(() => prisma.$queryRaw`SELECT 1`)
 
   return {
-    name,
-    critical,
-    ...(timeoutMs !== undefined && { timeoutMs }),
-    ...(tags && { tags }),
+    ...settings,
     async run({ signal }) {
       try {
         await untilAborted(selectOne, signal)

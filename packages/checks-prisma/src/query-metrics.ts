@@ -1,5 +1,11 @@
-import { type Logger, type MetricSink, noopLogger, OptionError } from '@vivr/core'
-import { booleanOption, durationOption } from './options.js'
+import {
+  booleanOption,
+  durationOption,
+  type Logger,
+  type MetricSink,
+  noopLogger,
+  OptionError,
+} from '@vivr/core'
 
 export interface QueryMetricsOptions {
   /** Receives `database.query.duration` (timing, ms) and `database.slow_queries` (counter). */
@@ -60,8 +66,8 @@ function queryMetricsExtension(options: QueryMetricsOptions): QueryMetricsExtens
   }
   const { metrics } = options
   const logger = options.logger ?? noopLogger
-  const slowQueryMs = durationOption('slowQueryMs', options.slowQueryMs, { allowZero: true }) ?? 500
-  const logQueries = booleanOption('logQueries', options.logQueries, process.env.LOG_QUERIES === 'true')
+  const slowQueryMs = durationOption('slowQueryMs', options.slowQueryMs) ?? 500
+  const logQueries = booleanOption('logQueries', options.logQueries) ?? process.env.LOG_QUERIES === 'true'
 
   function record(model: string, operation: string, startedAt: number, failed: boolean): void {
     const durationMs = performance.now() - startedAt

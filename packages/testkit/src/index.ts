@@ -38,3 +38,5 @@ export type {
 export { parseDogStatsDLine, splitDatagram, startStatsdListener } from './statsd-listener.js'
 export type { MuteTcpServer } from './tcp-servers.js'
 export { startMuteTcpServer, unusedPort } from './tcp-servers.js'
+} from './stripe-server.js'
+export { maskStripeKey, startStripeServer } from './stripe-server.js'

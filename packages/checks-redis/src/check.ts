@@ -1,0 +1,163 @@
+import {
+  booleanOption,
+  type Check,
+  type CheckOutcome,
+  type CommonCheckOptions,
+  checkSettings,
+  errorOutcome,
+} from '@vivr/core'
+
+type StatusEvent = 'ready' | 'close' | 'end'
+
+/**
+ * The part of an ioredis client (`Redis`, or `Cluster`) the check uses. Typed structurally so the package never
+ * imports ioredis itself.
+ */
+export interface RedisLike {
+  /** ioredis' connection state: wait, connecting, connect, ready, close, reconnecting, end. */
+  readonly status: string
+  ping(): Promise<unknown>
+  info(section: string): Promise<unknown>
+  connect(): Promise<unknown>
+  once(event: StatusEvent, listener: () => void): unknown
+  removeListener(event: StatusEvent, listener: () => void): unknown
+}
+
+export interface RedisCheckOptions extends CommonCheckOptions {
+  /** Key of the result in the health report. @default 'cache' */
+  name?: string
+  /** Whether an unreachable Redis makes the service unhealthy (a cache outage usually only degrades it). @default false */
+  critical?: boolean
+  /** Add `usedMemoryBytes` and `connectedClients` from `INFO` to the result's details. @default false */
+  details?: boolean
+}
+
+type Attempt = { ok: true; details?: Record<string, unknown> } | { ok: false; error: unknown }
+
+function infoField(info: unknown, field: string): number | undefined {
+  if (typeof info !== 'string') return undefined
+  const match = new RegExp(`^${field}:(\\d+)\\r?$`, 'm').exec(info)
+  return match ? Number(match[1]) : undefined
+}
+
+/** Resolves once the client is ready; rejects when the connection attempt fails or the signal fires. */
+function whenReady(redis: RedisLike, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const settle = (outcome: () => void) => () => {
+      redis.removeListener('ready', onReady)
+      redis.removeListener('close', onClose)
+      redis.removeListener('end', onClose)
+      signal.removeEventListener('abort', onAbort)
+      outcome()
+    }
+    const onReady = settle(resolve)
+    const onClose = settle(() => reject(new Error(`Redis connection failed (client ${redis.status})`)))
+    const onAbort = settle(() => reject(signal.reason))
+    redis.once('ready', onReady)
+    redis.once('close', onClose)
+    redis.once('end', onClose)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * The guide's cache check, `PING`, that answers within its deadline whatever state the app's ioredis client is
+ * in, and never changes that client: no options touched, no listener or queued command left behind.
+ */
+export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): Check {
+  if (typeof redis?.ping !== 'function' || typeof redis.once !== 'function') {
+    throw new TypeError('redisCheck(redis): expected an ioredis client')
+  }
+  const settings = checkSettings(options, { name: 'cache', critical: false })
+  const withDetails = booleanOption('details', options.details) ?? false
+
+  // A command sent on a connection that then goes mute cannot be taken back; while it is pending, later probes
+  // wait on it instead of sending more, so at most one PING (and INFO) of ours is ever queued.
+  let inFlight: Promise<Attempt> | undefined
+
+  async function pingOnce(): Promise<Attempt> {
+    try {
+      if (!withDetails) {
+        await redis.ping()
+        return { ok: true }
+      }
+      const [, memory, clients] = await Promise.all([
+        redis.ping(),
+        redis.info('memory'),
+        redis.info('clients'),
+      ])
+      return {
+        ok: true,
+        details: {
+          usedMemoryBytes: infoField(memory, 'used_memory'),
+          connectedClients: infoField(clients, 'connected_clients'),
+        },
+      }
+    } catch (error) {
+      return { ok: false, error }
+    }
+  }
+
+  function ping(): Promise<Attempt> {
+    if (!inFlight) {
+      const current = pingOnce()
+      inFlight = current
+      void current.then(() => {
+        if (inFlight === current) inFlight = undefined
+      })
+    }
+    return inFlight
+  }
+
+  async function probe(signal: AbortSignal): Promise<CheckOutcome> {
+    switch (redis.status) {
+      case 'ready':
+        break
+      case 'wait':
+        // A lazyConnect client that has not sent a command yet: connect it, as its first command would.
+        redis.connect().catch(() => {})
+        await whenReady(redis, signal)
+        break
+      case 'connecting':
+      case 'connect':
+        await whenReady(redis, signal)
+        break
+      case 'reconnecting':
+      case 'close':
+        // The last connection failed and the client waits to retry: anything sent now would queue until then.
+        return { status: 'error', message: 'Redis connection lost (client reconnecting)' }
+      case 'end':
+        return { status: 'error', message: 'Redis connection closed' }
+      default:
+        return { status: 'error', message: `Redis client not ready (status ${redis.status})` }
+    }
+    const attempt = await abortable(ping(), signal)
+    if (!attempt.ok) return errorOutcome(attempt.error)
+    return attempt.details ? { status: 'ok', details: attempt.details } : { status: 'ok' }
+  }
+
+  return {
+    ...settings,
+    async run({ signal }) {
+      if (signal.aborted) return errorOutcome(signal.reason)
+      try {
+        return await probe(signal)
+      } catch (error) {
+        return errorOutcome(error)
+      }
+    },
+  } satisfies Check
+}
+
+/** Settles like `work` (which never rejects), or rejects with the signal's reason when it fires first. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    void work.then((value) => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(value)
+    })
+  })
+}

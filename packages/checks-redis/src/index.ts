@@ -1,0 +1,2 @@
+export type { RedisCheckOptions, RedisLike } from './check.js'
+export { redisCheck } from './check.js'
