@@ -36,7 +36,14 @@ export type {
   WaitOptions,
 } from './statsd-listener.js'
 export { parseDogStatsDLine, splitDatagram, startStatsdListener } from './statsd-listener.js'
-export type { MuteTcpServer } from './tcp-servers.js'
-export { startMuteTcpServer, unusedPort } from './tcp-servers.js'
+export type {
+  StripeBalance,
+  StripeErrorFault,
+  StripeFault,
+  StripeRequestRecord,
+  StripeServer,
+  StripeServerOptions,
 } from './stripe-server.js'
 export { maskStripeKey, startStripeServer } from './stripe-server.js'
+export type { MuteTcpServer } from './tcp-servers.js'
+export { startMuteTcpServer, unusedPort } from './tcp-servers.js'
