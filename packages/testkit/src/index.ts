@@ -14,6 +14,8 @@ export type {
   StoredLogEvent,
 } from './cloudwatch-logs-server.js'
 export { PUT_LOG_EVENTS_LIMITS, RETENTION_DAYS, startCloudWatchLogsServer } from './cloudwatch-logs-server.js'
+export type { ErrorReporterHarness, ReceivedError } from './error-reporter-contract.js'
+export { describeErrorReporterContract } from './error-reporter-contract.js'
 export type { LogDestinationHarness } from './log-destination-contract.js'
 export { describeLogDestinationContract } from './log-destination-contract.js'
 export type { LogLine, MemoryLogger } from './memory-logger.js'
@@ -24,6 +26,14 @@ export type { CapturedError, MemoryReporter } from './memory-reporter.js'
 export { memoryReporter } from './memory-reporter.js'
 export type { MetricSinkHarness, SentMetric } from './metric-sink-contract.js'
 export { describeMetricSinkContract } from './metric-sink-contract.js'
+export type {
+  Envelope,
+  EnvelopeItem,
+  SentryEventPayload,
+  SentryServer,
+  SentryServerOptions,
+} from './sentry-envelope-server.js'
+export { parseEnvelope, startSentryServer } from './sentry-envelope-server.js'
 export type {
   DogStatsDEvent,
   DogStatsDMessage,

@@ -1,0 +1,7 @@
+export type { BeforeSend, BeforeSendOptions } from './before-send.js'
+export { createBeforeSend } from './before-send.js'
+export type { SentryInitDefaults, SentryOptionsInput } from './options.js'
+export { sentryOptions } from './options.js'
+export type { SentryReporter, SentryReporterOptions } from './reporter.js'
+export { sentryReporter } from './reporter.js'
+export type { SentryCaptureContext, SentryEventLike, SentryHintLike, SentryLike } from './types.js'

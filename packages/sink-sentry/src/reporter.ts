@@ -1,0 +1,50 @@
+import type { ErrorReporter } from '@vivr/core'
+import type { SentryCaptureContext, SentryLike } from './types.js'
+
+export interface SentryReporterOptions {
+  /** Used by `flush()` and `close()` when called without a timeout. @default 2000 */
+  flushTimeoutMs?: number
+  /** Registers `close()` as a shutdown hook, e.g. `lifecycle: createLifecycle()`. */
+  lifecycle?: { onShutdown(name: string, hook: () => unknown, options?: { timeoutMs?: number }): void }
+}
+
+export interface SentryReporter extends ErrorReporter {
+  /** Resolves true when every pending event was sent within `timeoutMs`. Never rejects. */
+  flush(timeoutMs?: number): Promise<boolean>
+  /** Flushes, then disables the SDK (no event is sent after). Never rejects. */
+  close(timeoutMs?: number): Promise<boolean>
+}
+
+/**
+ * An ErrorReporter over the Sentry SDK the app already initialized: pass the namespace,
+ * `sentryReporter(Sentry)` with `import * as Sentry from '@sentry/nextjs'` (or `@sentry/node`).
+ */
+export function sentryReporter(sentry: SentryLike, options: SentryReporterOptions = {}): SentryReporter {
+  const defaultTimeoutMs = options.flushTimeoutMs ?? 2000
+  const settle = async (call: () => PromiseLike<boolean>) => {
+    try {
+      return (await call()) === true
+    } catch {
+      return false
+    }
+  }
+  const reporter: SentryReporter = {
+    captureException(error, context) {
+      try {
+        const captureContext: SentryCaptureContext = {}
+        if (context?.tags) captureContext.tags = context.tags
+        if (context?.extra) captureContext.extra = context.extra
+        if (context?.level) captureContext.level = context.level
+        const eventId = sentry.captureException(error, captureContext)
+        return typeof eventId === 'string' && eventId !== '' ? eventId : undefined
+      } catch {
+        return undefined
+      }
+    },
+    flush: (timeoutMs = defaultTimeoutMs) => settle(() => sentry.flush(timeoutMs)),
+    close: (timeoutMs = defaultTimeoutMs) =>
+      settle(() => (sentry.close ? sentry.close(timeoutMs) : sentry.flush(timeoutMs))),
+  }
+  options.lifecycle?.onShutdown('sentry', () => reporter.close(), { timeoutMs: defaultTimeoutMs + 1000 })
+  return reporter
+}

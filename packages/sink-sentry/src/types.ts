@@ -1,0 +1,53 @@
+import type { ErrorLevel } from '@vivr/core'
+
+/** What `captureException` accepts here: the CaptureContext fields the reporter passes on. */
+export interface SentryCaptureContext {
+  tags?: Record<string, string>
+  extra?: Record<string, unknown>
+  level?: ErrorLevel
+}
+
+/**
+ * The part of the `@sentry/node` / `@sentry/nextjs` namespace this package uses, typed structurally so either
+ * SDK (and any major from 8 on) can be passed as `import * as Sentry from '@sentry/…'`.
+ */
+export interface SentryLike {
+  captureException(exception: unknown, captureContext?: SentryCaptureContext): string
+  flush(timeout?: number): PromiseLike<boolean>
+  close?(timeout?: number): PromiseLike<boolean>
+}
+
+/** The fields of a Sentry event that `beforeSend` reads or rewrites. */
+export interface SentryEventLike {
+  message?: string
+  level?: string
+  logentry?: { message?: string; params?: unknown[] }
+  exception?: {
+    values?: Array<{
+      type?: string
+      value?: string
+      stacktrace?: {
+        frames?: Array<{
+          context_line?: string
+          pre_context?: string[]
+          post_context?: string[]
+          vars?: Record<string, unknown>
+        }>
+      }
+    }>
+  }
+  request?: {
+    url?: string
+    data?: unknown
+    query_string?: unknown
+    cookies?: Record<string, string>
+    headers?: Record<string, string>
+  }
+  extra?: Record<string, unknown>
+  breadcrumbs?: Array<{ message?: string; data?: Record<string, unknown> }>
+}
+
+/** The hint Sentry passes to `beforeSend`. */
+export interface SentryHintLike {
+  originalException?: unknown
+}
