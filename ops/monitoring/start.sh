@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Local monitoring stack for the demo, one command (`npm run demo:monitoring`):
+# Debian's Prometheus and Alertmanager on loopback ports, scraping the running demo with the vivr alert
+# rules loaded, data in a temporary directory. Ctrl-C stops both.
+#
+# Environment:
+#   DEMO_URL           what to scrape (default http://127.0.0.1:3000/api/metrics)
+#   PROMETHEUS_PORT    preferred port (default 9090; a free one is chosen when it is taken)
+#   ALERTMANAGER_PORT  preferred port (default 9093; likewise)
+#   SLACK_WEBHOOK_URL, PAGERDUTY_ROUTING_KEY
+#                      written to the secret files alertmanager.yml reads; without them notifications
+#                      fail (and are logged) while the Alertmanager UI still shows every alert
+#   VIVR_MONITORING_DIR
+#                      where to put configs and data (default: a new temporary directory, removed on exit;
+#                      a directory you name is kept)
+#
+# `start.sh --check` renders and validates the configuration (promtool, amtool), prints where, and exits.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ops=$(dirname "$here")
+check_only=false
+case "${1:-}" in
+  --check) check_only=true ;;
+  '') ;;
+  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+missing() {
+  echo "demo:monitoring: '$1' not found. Install: apt-get install -y prometheus prometheus-alertmanager" >&2
+  exit 1
+}
+for tool in prometheus promtool amtool node; do
+  command -v "$tool" >/dev/null 2>&1 || missing "$tool"
+done
+# Debian names the server prometheus-alertmanager; upstream tarballs call it alertmanager.
+alertmanager_bin=$(command -v prometheus-alertmanager || command -v alertmanager) || missing alertmanager
+
+# The preferred port when nothing listens on it, else one the kernel hands out.
+pick_port() {
+  node -e '
+    const net = require("node:net")
+    const listen = (port) => new Promise((resolve, reject) => {
+      const server = net.createServer().once("error", reject)
+      server.listen(port, "127.0.0.1", () => { const { port } = server.address(); server.close(() => resolve(port)) })
+    })
+    listen(Number(process.argv[1])).catch(() => listen(0)).then((port) => console.log(port))
+  ' "$1"
+}
+
+demo_url=${DEMO_URL:-http://127.0.0.1:3000/api/metrics}
+read -r demo_scheme demo_host demo_path < <(node -e '
+  try {
+    const u = new URL(process.argv[1])
+    if (!/^https?:$/.test(u.protocol) || !u.host) throw new Error("not an http(s) URL")
+    console.log(u.protocol.slice(0, -1), u.host, u.pathname)
+  } catch (error) { console.error(`DEMO_URL: ${error.message}`); process.exit(1) }
+' "$demo_url") || { echo "demo:monitoring: DEMO_URL must be an http(s) URL, got '$demo_url'" >&2; exit 2; }
+
+prometheus_port=$(pick_port "${PROMETHEUS_PORT:-9090}")
+alertmanager_port=$(pick_port "${ALERTMANAGER_PORT:-9093}")
+while [ "$alertmanager_port" = "$prometheus_port" ]; do alertmanager_port=$(pick_port 0); done
+
+if [ -n "${VIVR_MONITORING_DIR:-}" ]; then
+  dir=$VIVR_MONITORING_DIR
+  mkdir -p "$dir"
+  remove_dir=false
+else
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/vivr-monitoring.XXXXXX")
+  remove_dir=true
+fi
+dir=$(cd "$dir" && pwd)
+mkdir -p "$dir/secrets" "$dir/prometheus-data" "$dir/alertmanager-data"
+
+# Secrets: from the environment into the files alertmanager.yml reads (never into the config itself).
+# The fallback webhook points at a closed loopback port: a failed notification, logged, not a request to Slack.
+umask 077
+printf '%s' "${SLACK_WEBHOOK_URL:-http://127.0.0.1:9/slack-webhook-not-configured}" >"$dir/secrets/slack-webhook-url"
+printf '%s' "${PAGERDUTY_ROUTING_KEY:-pagerduty-routing-key-not-configured}" >"$dir/secrets/pagerduty-routing-key"
+umask 022
+
+sed -e "s|@RULES_FILE@|$ops/prometheus/rules.yml|" \
+    -e "s|@ALERTMANAGER_PORT@|$alertmanager_port|" \
+    -e "s|@DEMO_SCHEME@|$demo_scheme|" \
+    -e "s|@DEMO_HOST@|$demo_host|" \
+    -e "s|@DEMO_METRICS_PATH@|$demo_path|" \
+    "$here/prometheus.yml.tmpl" >"$dir/prometheus.yml"
+
+# The production Alertmanager config, with the secret files and templates moved to this directory.
+cp -R "$ops/alertmanager/templates" "$dir/"
+sed -e "s|/etc/alertmanager/secrets/|$dir/secrets/|g" "$ops/alertmanager/alertmanager.yml" >"$dir/alertmanager.yml"
+
+promtool check config "$dir/prometheus.yml" >"$dir/promtool-check.log" 2>&1 || {
+  cat "$dir/promtool-check.log" >&2
+  exit 1
+}
+amtool check-config "$dir/alertmanager.yml" >"$dir/amtool-check.log" 2>&1 || {
+  cat "$dir/amtool-check.log" >&2
+  exit 1
+}
+
+if $check_only; then
+  if $remove_dir; then
+    rm -rf "$dir"
+    echo "demo:monitoring: configuration ok (promtool check config, amtool check-config)"
+  else
+    echo "demo:monitoring: configuration ok: $dir/prometheus.yml $dir/alertmanager.yml"
+  fi
+  exit 0
+fi
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if $remove_dir; then rm -rf "$dir"; fi
+  echo "demo:monitoring: stopped"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$alertmanager_bin" \
+  --config.file="$dir/alertmanager.yml" \
+  --storage.path="$dir/alertmanager-data" \
+  --web.listen-address="127.0.0.1:$alertmanager_port" \
+  --cluster.listen-address= \
+  >"$dir/alertmanager.log" 2>&1 &
+pids+=($!)
+
+prometheus \
+  --config.file="$dir/prometheus.yml" \
+  --storage.tsdb.path="$dir/prometheus-data" \
+  --web.listen-address="127.0.0.1:$prometheus_port" \
+  >"$dir/prometheus.log" 2>&1 &
+pids+=($!)
+
+cat <<INFO
+demo:monitoring: scraping $demo_url (job "vivr") with ops/prometheus/rules.yml loaded
+  Prometheus:   http://127.0.0.1:$prometheus_port   (alerts: http://127.0.0.1:$prometheus_port/alerts)
+  Alertmanager: http://127.0.0.1:$alertmanager_port
+  data and logs: $dir
+Stop Redis (or the demo) and watch HealthCheckFailing / ServiceDown go pending, then fire (about 2.5 min).
+Ctrl-C stops both.
+INFO
+
+# Either process exiting ends the stack (its log says why).
+set +e
+wait -n "${pids[@]}"
+status=$?
+echo "demo:monitoring: a server exited (status $status); see $dir/prometheus.log and $dir/alertmanager.log" >&2
+tail -n 5 "$dir/prometheus.log" "$dir/alertmanager.log" >&2
+exit 1
