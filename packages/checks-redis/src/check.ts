@@ -76,26 +76,21 @@ export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): C
   let inFlight: Promise<Attempt> | undefined
 
   async function pingOnce(): Promise<Attempt> {
-    try {
-      if (!withDetails) {
-        await redis.ping()
-        return { ok: true }
-      }
-      const [, memory, clients] = await Promise.all([
-        redis.ping(),
-        redis.info('memory'),
-        redis.info('clients'),
-      ])
-      return {
-        ok: true,
-        details: {
-          usedMemoryBytes: infoField(memory, 'used_memory'),
-          connectedClients: infoField(clients, 'connected_clients'),
-        },
-      }
-    } catch (error) {
-      return { ok: false, error }
-    }
+    // INFO only adds details: when it fails (an ACL without @dangerous, say), PING alone decides the status.
+    const [pong, memory, clients] = await Promise.allSettled([
+      redis.ping(),
+      ...(withDetails ? [redis.info('memory'), redis.info('clients')] : []),
+    ])
+    if (pong.status === 'rejected') return { ok: false, error: pong.reason }
+    if (!withDetails) return { ok: true }
+    const details: Record<string, unknown> = {}
+    const usedMemoryBytes =
+      memory?.status === 'fulfilled' ? infoField(memory.value, 'used_memory') : undefined
+    const connectedClients =
+      clients?.status === 'fulfilled' ? infoField(clients.value, 'connected_clients') : undefined
+    if (usedMemoryBytes !== undefined) details.usedMemoryBytes = usedMemoryBytes
+    if (connectedClients !== undefined) details.connectedClients = connectedClients
+    return { ok: true, details }
   }
 
   function ping(): Promise<Attempt> {

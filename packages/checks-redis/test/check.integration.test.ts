@@ -205,6 +205,28 @@ describe('outage drills against a redis-server of our own', () => {
     expect(unhandled).toEqual([])
   })
 
+  it('still answers ok, without details, when an ACL denies INFO', async () => {
+    const admin = appClient({ host: '127.0.0.1', port: server.port })
+    try {
+      await admin.call('ACL', 'SETUSER', 'probe', 'on', '>probe-pass', '-@all', '+ping', '+hello', '+client')
+      client = appClient({
+        host: '127.0.0.1',
+        port: server.port,
+        username: 'probe',
+        password: 'probe-pass',
+        enableReadyCheck: false, // the ready check is INFO too
+      })
+      await ready(client)
+      expect(await redisCheck(client, { details: true }).run({ signal: never() })).toEqual({
+        status: 'ok',
+        details: {},
+      })
+    } finally {
+      await admin.call('ACL', 'DELUSER', 'probe').catch(() => {})
+      admin.disconnect()
+    }
+  })
+
   it('errors within its timeout on a client stuck connecting to a server that never answers', async () => {
     const mute = await startMuteTcpServer()
     client = appClient({ host: '127.0.0.1', port: mute.port })
