@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { unusedPort } from '@vivr/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
+import { waitForHttp } from './support/exposition.js'
+import { startMetricsApp } from './support/metrics-app.js'
 import { opsPath, run } from './support/tools.js'
 
 const START = opsPath('monitoring/start.sh')
@@ -86,4 +90,92 @@ describe('npm run demo:monitoring (ops/monitoring/start.sh --check)', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('DEMO_URL')
   })
+})
+
+interface QueryResult {
+  data: { result: { metric: Record<string, string>; value: [number, string] }[] }
+}
+
+/** Polls a Prometheus instant query until `accept` is true for its result (scrapes come every 5 s). */
+async function queryUntil(
+  base: string,
+  query: string,
+  accept: (r: QueryResult) => boolean,
+  timeoutMs = 20_000,
+) {
+  const deadline = Date.now() + timeoutMs
+  let last: QueryResult | undefined
+  while (Date.now() < deadline) {
+    const response = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(query)}`)
+    last = (await response.json()) as QueryResult
+    if (accept(last)) return last
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  throw new Error(`${query}: no acceptable answer within ${timeoutMs} ms, last ${JSON.stringify(last)}`)
+}
+
+describe('npm run demo:monitoring (the running stack)', () => {
+  it('scrapes the app as job "vivr" with the rules loaded, and Ctrl-C stops Prometheus and Alertmanager', async () => {
+    const app = await startMetricsApp()
+    await app.exercise()
+    const prometheusPort = await unusedPort()
+    const alertmanagerPort = await unusedPort()
+    const prometheus = `http://127.0.0.1:${prometheusPort}`
+    const alertmanager = `http://127.0.0.1:${alertmanagerPort}`
+    const stack = spawn('bash', [START], {
+      env: {
+        ...process.env,
+        DEMO_URL: app.metricsUrl,
+        PROMETHEUS_PORT: String(prometheusPort),
+        ALERTMANAGER_PORT: String(alertmanagerPort),
+        VIVR_MONITORING_DIR: join(scratch, 'running'),
+      },
+      // Its own process group, so the test can send Ctrl-C's SIGINT to the group like a terminal does.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    stack.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    stack.stderr.on('data', (chunk) => {
+      output += chunk
+    })
+    const exited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)))
+
+    try {
+      await waitForHttp(`${prometheus}/-/ready`, 20_000)
+      await waitForHttp(`${alertmanager}/-/ready`, 20_000)
+      expect(output).toContain(`Prometheus:   ${prometheus}`)
+      expect(output).toContain(`Alertmanager: ${alertmanager}`)
+
+      await queryUntil(prometheus, 'up{job="vivr"}', (r) => r.data.result[0]?.value[1] === '1')
+      const checks = await queryUntil(
+        prometheus,
+        'health_check_status{job="vivr"}',
+        (r) => r.data.result.length === 3,
+      )
+      const stripe = checks.data.result.find((series) => series.metric.check === 'stripe')
+      expect(stripe?.value[1]).toBe('0.5')
+
+      const rules = (await (await fetch(`${prometheus}/api/v1/rules`)).json()) as {
+        data: { groups: { file: string; rules: { name: string; health: string }[] }[] }
+      }
+      expect(rules.data.groups[0]?.file).toBe(opsPath('prometheus/rules.yml'))
+      expect(rules.data.groups[0]?.rules.map((rule) => rule.name)).toContain('HealthCheckFailing')
+      expect(rules.data.groups[0]?.rules).toHaveLength(8)
+
+      const managers = (await (await fetch(`${prometheus}/api/v1/alertmanagers`)).json()) as {
+        data: { activeAlertmanagers: { url: string }[] }
+      }
+      expect(managers.data.activeAlertmanagers[0]?.url).toContain(`127.0.0.1:${alertmanagerPort}`)
+    } finally {
+      if (stack.pid !== undefined && stack.exitCode === null) process.kill(-stack.pid, 'SIGINT')
+      await app.close()
+    }
+    expect(await exited, output).toBe(130)
+    expect(output).toContain('demo:monitoring: stopped')
+    await expect(fetch(`${prometheus}/-/ready`)).rejects.toThrow()
+    await expect(fetch(`${alertmanager}/-/ready`)).rejects.toThrow()
+  }, 45_000)
 })

@@ -35,3 +35,26 @@ export async function waitForHttp(url: string, timeoutMs = 10_000): Promise<void
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms: ${String(last)}`)
 }
+
+/** The label names each sample name carries in an exposition (union over its series). */
+export function labelNamesBySample(text: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>()
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s/.exec(line)
+    if (!match?.[1]) continue
+    const names = out.get(match[1]) ?? new Set<string>()
+    for (const [, label] of (match[2] ?? '').matchAll(/([a-zA-Z_]\w*)="(?:[^"\\]|\\.)*"/g)) names.add(label!)
+    out.set(match[1], names)
+  }
+  return out
+}
+
+/** The `le` bounds of one histogram's `_bucket` series, in exposition order, without `+Inf`. */
+export function bucketBounds(text: string, histogram: string): number[] {
+  const bounds = new Set<number>()
+  for (const [, le] of text.matchAll(new RegExp(`^${histogram}_bucket\\{[^}]*le="([^"]+)"`, 'gm'))) {
+    if (le !== '+Inf') bounds.add(Number(le))
+  }
+  return [...bounds]
+}

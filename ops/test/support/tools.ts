@@ -34,13 +34,13 @@ const DEBIAN_PACKAGE: Record<string, string> = {
 export function run(
   command: string,
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd ?? opsPath('..'),
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 15_000,
     })
     let stdout = ''
@@ -57,6 +57,8 @@ export function run(
         reject(new Error(`${command} is not installed${pkg ? `: apt-get install -y ${pkg}` : ''}`))
       } else reject(error)
     })
+    child.stdin.on('error', () => {}) // a tool that exits without reading its input
+    child.stdin.end(options.input ?? '')
     child.once('close', (code) => resolvePromise({ code, stdout, stderr, output: `${stdout}${stderr}` }))
   })
 }

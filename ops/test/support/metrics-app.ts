@@ -1,0 +1,149 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  createBusinessMetrics,
+  createHealth,
+  defineCheck,
+  healthEndpoints,
+  type MetricSink,
+  observeFetch,
+} from '@vivr/core'
+import { prometheusMetrics, publishHealth } from '@vivr/sink-prometheus'
+
+/**
+ * A small real app for the ops tests, standing in for the demo store until its /api/metrics can be scraped
+ * (set DEMO_METRICS_URL to scrape that instead). It is wired like the demo: @vivr/core's health runner and
+ * observeFetch (the request telemetry every adapter uses), @vivr/sink-prometheus's sink with default process
+ * metrics, its metricsHandler on /api/metrics and publishHealth for the check gauges.
+ */
+export interface MetricsApp {
+  readonly baseUrl: string
+  readonly metricsUrl: string
+  /** Sends the traffic that makes every metric appear: pages, an order, a failure, a slow query, a health run. */
+  exercise(): Promise<void>
+  close(): Promise<void>
+}
+
+type Handler = (request: Request) => Promise<Response>
+
+/** The database metrics @vivr/checks-prisma's withQueryMetrics records, with its names and tags. */
+function recordQuery(
+  metrics: MetricSink,
+  model: string,
+  operation: string,
+  durationMs: number,
+  slowQueryMs = 500,
+) {
+  const tags = { model, operation }
+  metrics.timing('database.query.duration', durationMs, tags)
+  if (durationMs >= slowQueryMs) metrics.increment('database.slow_queries', 1, tags)
+}
+
+export async function startMetricsApp(): Promise<MetricsApp> {
+  const metrics = prometheusMetrics({ defaultMetrics: true })
+  const business = createBusinessMetrics(metrics)
+  const health = createHealth({
+    checks: [
+      defineCheck({ name: 'database', tags: ['ready'], run: () => ({ status: 'ok' }) }),
+      defineCheck({ name: 'redis', tags: ['ready'], run: () => ({ status: 'ok' }) }),
+      defineCheck({ name: 'stripe', critical: false, run: () => ({ status: 'degraded', message: 'slow' }) }),
+    ],
+  })
+  const unpublish = publishHealth(health, metrics)
+  const endpoints = healthEndpoints(health)
+  const telemetry = { metrics }
+
+  const routes: Record<string, Handler> = {
+    'GET /api/products': observeFetch(
+      async () => {
+        recordQuery(metrics, 'Product', 'findMany', 12)
+        return Response.json([{ id: 1, name: 'Lamp' }])
+      },
+      '/api/products',
+      telemetry,
+    ),
+    'GET /api/search': observeFetch(
+      async () => {
+        recordQuery(metrics, 'Product', 'findMany', 740)
+        return Response.json([])
+      },
+      '/api/search',
+      telemetry,
+    ),
+    'POST /api/orders': observeFetch(
+      async () => {
+        recordQuery(metrics, 'Order', 'create', 25)
+        business.ordersCreated(1)
+        business.revenueProcessed(129.9)
+        return Response.json({ id: 'ord_1' }, { status: 201 })
+      },
+      '/api/orders',
+      telemetry,
+    ),
+    'GET /api/fail': observeFetch(
+      async () => {
+        throw new Error('payment provider unreachable')
+      },
+      '/api/fail',
+      telemetry,
+    ),
+    'GET /api/health': endpoints.health,
+    'GET /api/health/live': endpoints.live,
+    'GET /api/health/ready': endpoints.ready,
+    'GET /api/metrics': (request) => metrics.metricsHandler(request),
+  }
+
+  const server = createServer((req, res) => {
+    void serve(req, res)
+  })
+  async function serve(req: IncomingMessage, res: ServerResponse) {
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      const handler = routes[`${req.method} ${url.pathname}`]
+      const headers = new Headers()
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (typeof value === 'string') headers.set(name, value)
+      }
+      const response = handler
+        ? await handler(new Request(url, { method: req.method, headers }))
+        : new Response('not found\n', { status: 404 })
+      res.writeHead(response.status, Object.fromEntries(response.headers))
+      res.end(Buffer.from(await response.arrayBuffer()))
+    } catch (error) {
+      res.writeHead(500).end(String(error))
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  const baseUrl = `http://127.0.0.1:${port}`
+
+  return {
+    baseUrl,
+    metricsUrl: `${baseUrl}/api/metrics`,
+    async exercise() {
+      const calls: [string, string][] = [
+        ['GET', '/api/products'],
+        ['GET', '/api/products'],
+        ['GET', '/api/search'],
+        ['POST', '/api/orders'],
+        ['GET', '/api/fail'],
+        ['GET', '/api/health'],
+        ['GET', '/api/health/ready'],
+      ]
+      for (const [method, path] of calls) {
+        const response = await fetch(`${baseUrl}${path}`, { method })
+        await response.arrayBuffer()
+      }
+    },
+    async close() {
+      unpublish()
+      await metrics.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
