@@ -1,5 +1,5 @@
-import { type Check, type CommonCheckOptions, checkSettings, errorOutcome } from '@vivr/core'
-import { singleFlight, untilAborted } from './abortable.js'
+import { type Check, type CommonCheckOptions, checkSettings, errorOutcome, untilAborted } from '@vivr/core'
+import { singleFlight } from './abortable.js'
 
 /** Anything with Prisma's tagged-template `$queryRaw`: a PrismaClient of Prisma 6 or 7, extended or not. */
 export interface PrismaQueryable {

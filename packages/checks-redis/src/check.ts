@@ -5,6 +5,7 @@ import {
   type CommonCheckOptions,
   checkSettings,
   errorOutcome,
+  untilAborted,
 } from '@vivr/core'
 
 type StatusEvent = 'ready' | 'close' | 'end'
@@ -126,7 +127,7 @@ export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): C
       default:
         return { status: 'error', message: `Redis client not ready (status ${redis.status})` }
     }
-    const attempt = await abortable(ping(), signal)
+    const attempt = await untilAborted(ping, signal)
     if (!attempt.ok) return errorOutcome(attempt.error)
     return attempt.details ? { status: 'ok', details: attempt.details } : { status: 'ok' }
   }
@@ -142,17 +143,4 @@ export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): C
       }
     },
   } satisfies Check
-}
-
-/** Settles like `work` (which never rejects), or rejects with the signal's reason when it fires first. */
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    void work.then((value) => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(value)
-    })
-  })
 }

@@ -6,6 +6,7 @@ import {
   errorOutcome,
   messageOf,
   scrubSecrets,
+  untilAborted,
 } from '@vivr/core'
 
 /** Per-request options of the Stripe SDK the check sets. */
@@ -93,7 +94,7 @@ export function stripeCheck(stripe: StripeLike | undefined, options: StripeCheck
     if (!stripe) return { status: 'degraded', message: 'Stripe not configured' }
     if (signal.aborted) return errorOutcome(signal.reason)
     try {
-      await untilAborted(stripe.balance.retrieve(undefined, requestOptions), signal)
+      await untilAborted(() => stripe.balance.retrieve(undefined, requestOptions), signal)
       return { status: 'ok' }
     } catch (error) {
       return stripeOutcome(error)
@@ -104,22 +105,4 @@ export function stripeCheck(stripe: StripeLike | undefined, options: StripeCheck
     ...settings,
     run,
   } satisfies Check
-}
-
-/** Settles like `work`, or rejects with the signal's reason when it fires first (the request then times out alone). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
 }

@@ -85,18 +85,21 @@ export interface ObserveFetchOptions extends HttpTelemetryOptions {
   levelFor?: ApiErrorDeps['levelFor']
 }
 
-export type FetchHandler<A extends unknown[]> = (request: Request, ...rest: A) => Response | Promise<Response>
+export type FetchHandler<R extends Request = Request, A extends unknown[] = unknown[]> = (
+  request: R,
+  ...rest: A
+) => Response | Promise<Response>
 
 /**
  * Wraps a Web `Request → Response` handler for one route template: request id in and out, request context for
  * every log line inside, request metrics and access log, and a thrown error answered with handleApiError's
  * `{ error, requestId }` and the error's status.
  */
-export function observeFetch<A extends unknown[]>(
-  handler: FetchHandler<A>,
+export function observeFetch<R extends Request, A extends unknown[]>(
+  handler: FetchHandler<R, A>,
   route: string,
   options: ObserveFetchOptions = {},
-): (request: Request, ...rest: A) => Promise<Response> {
+): (request: R, ...rest: A) => Promise<Response> {
   const http = createHttpTelemetry(options)
   const deps: ApiErrorDeps = {
     reporter: options.reporter ?? noopReporter,
