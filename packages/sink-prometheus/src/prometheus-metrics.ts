@@ -1,0 +1,314 @@
+import {
+  type Logger,
+  type MetricKind,
+  type MetricSink,
+  messageOf,
+  noopLogger,
+  OptionError,
+  scrubSecrets,
+  type Tags,
+} from '@vivr/core'
+import { collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-client'
+import { Family, type FamilyType, register } from './family.js'
+import { GUIDE_NAMES, normalizePrefix, OTEL_HTTP_DURATION_BUCKETS, prometheusName } from './names.js'
+
+export interface PrometheusMetricsOptions {
+  /** Where the metrics are registered and scraped from; pass yours to serve them beside your own. @default a new Registry */
+  registry?: Registry<RegistryContentType>
+  /** Before every name: `'vivr'` gives `vivr_http_requests_total`. @default '' */
+  prefix?: string
+  /** Histogram bucket upper bounds: seconds for timings, the value's own unit for histograms. @default OTEL_HTTP_DURATION_BUCKETS */
+  buckets?: readonly number[]
+  /** Buckets for single metrics, by dotted name: `{ 'order.average_value': [10, 25, 50, 100, 250] }`. */
+  bucketsByName?: Readonly<Record<string, readonly number[]>>
+  /**
+   * Also collect prom-client's default process and Node.js metrics (`process_cpu_seconds_total`,
+   * `nodejs_eventloop_lag_seconds`…) into the registry. Off by default: a registry collects them once, and yours
+   * may already. @default false
+   */
+  defaultMetrics?: boolean
+  /** Distinct label sets per metric; later new sets keep their label names with every value `other`. @default 1000 */
+  maxLabelSets?: number
+  /** Dotted name → Prometheus base name, applied before the kind's suffix. @default GUIDE_NAMES */
+  names?: Readonly<Record<string, string>>
+  /** `# HELP` text by dotted name. @default the dotted name and the kind */
+  help?: Readonly<Record<string, string>>
+  /** Gets one warning per metric that hits the label-set limit or a name clash. */
+  logger?: Logger
+}
+
+export interface PrometheusSinkStats {
+  /** Metrics this sink created. */
+  metrics: number
+  /** Series across them. */
+  series: number
+  /** Label sets folded into `other` after a metric reached `maxLabelSets`. */
+  foldedLabelSets: number
+  /** Calls with a value that is not a finite number (or negative, for increments and timings), or a name with nothing usable. */
+  droppedInvalid: number
+  /** Calls whose Prometheus name is taken by a metric of another type (here or in the registry). */
+  droppedConflict: number
+  /** Calls for new metric names after the sink held its limit of distinct metrics (10,000). */
+  droppedTooManyMetrics: number
+  droppedAfterClose: number
+}
+
+export interface PrometheusMetrics extends MetricSink {
+  /** `GET /metrics`: the registry in the Prometheus text format (`text/plain; version=0.0.4`). */
+  metricsHandler(request: Request): Promise<Response>
+  readonly registry: Registry<RegistryContentType>
+  /** The Prometheus name a call produces: `nameOf('timing', 'http.request.duration')` → `http_request_duration_seconds`. */
+  nameOf(kind: MetricKind, name: string): string | undefined
+  stats(): PrometheusSinkStats
+  flush(): Promise<void>
+  /** Stops recording; the metrics stay registered, so a scrape during shutdown still sees them. */
+  close(): Promise<void>
+}
+
+const MAX_METRICS = 10_000
+const TYPE_OF: Record<MetricKind, FamilyType> = {
+  increment: 'counter',
+  gauge: 'gauge',
+  timing: 'histogram',
+  histogram: 'histogram',
+}
+
+function bucketList(option: string, value: unknown): readonly number[] | undefined {
+  if (value === undefined) return undefined
+  const valid =
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((b, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > value[i - 1]))
+  if (!valid) throw new OptionError(option, value, 'a non-empty array of finite numbers in increasing order')
+  return [...value]
+}
+
+function stringRecord(option: string, value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new OptionError(option, value, 'an object of strings')
+  }
+  const out: Record<string, string> = {}
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== 'string' || entry === '')
+      throw new OptionError(`${option}.${key}`, entry, 'a non-empty string')
+    out[key] = entry
+  }
+  return out
+}
+
+function validate(options: PrometheusMetricsOptions) {
+  if (typeof options !== 'object' || options === null) throw new OptionError('options', options, 'an object')
+  // Duck-typed, not instanceof: the app's prom-client may be another copy than ours.
+  const registry: unknown = options.registry
+  if (
+    registry !== undefined &&
+    (typeof registry !== 'object' ||
+      registry === null ||
+      !('registerMetric' in registry && typeof registry.registerMetric === 'function') ||
+      !('metrics' in registry && typeof registry.metrics === 'function'))
+  ) {
+    throw new OptionError('registry', registry, 'a prom-client Registry')
+  }
+  const prefix = options.prefix ?? ''
+  if (typeof prefix !== 'string' || (prefix !== '' && normalizePrefix(prefix) === '')) {
+    throw new OptionError('prefix', prefix, 'a string with a letter or digit')
+  }
+  const maxLabelSets = options.maxLabelSets ?? 1000
+  if (typeof maxLabelSets !== 'number' || !Number.isInteger(maxLabelSets) || maxLabelSets <= 0) {
+    throw new OptionError('maxLabelSets', maxLabelSets, 'a positive integer')
+  }
+  if (options.defaultMetrics !== undefined && typeof options.defaultMetrics !== 'boolean') {
+    throw new OptionError('defaultMetrics', options.defaultMetrics, 'a boolean')
+  }
+  if (options.logger !== undefined && typeof options.logger?.warn !== 'function') {
+    throw new OptionError('logger', options.logger, 'a Logger')
+  }
+  const bucketsByName: Record<string, readonly number[]> = {}
+  if (options.bucketsByName !== undefined) {
+    if (typeof options.bucketsByName !== 'object' || options.bucketsByName === null) {
+      throw new OptionError('bucketsByName', options.bucketsByName, 'an object')
+    }
+    for (const [name, list] of Object.entries(options.bucketsByName)) {
+      bucketsByName[name] = bucketList(`bucketsByName.${name}`, list) ?? []
+    }
+  }
+  return {
+    prefix,
+    maxLabelSets,
+    buckets: bucketList('buckets', options.buckets) ?? OTEL_HTTP_DURATION_BUCKETS,
+    bucketsByName,
+    names: stringRecord('names', options.names) ?? GUIDE_NAMES,
+    help: stringRecord('help', options.help) ?? {},
+  }
+}
+
+const sameBuckets = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((bound, i) => bound === b[i])
+
+/**
+ * A MetricSink on a prom-client registry, with Prometheus naming (`http.requests` → `http_requests_total`,
+ * timings in ms → `_seconds` histograms), label sets bounded per metric, and a fetch-style `/metrics` handler.
+ * Never throws from a metric call.
+ */
+export function prometheusMetrics(options: PrometheusMetricsOptions = {}): PrometheusMetrics {
+  const settings = validate(options)
+  const registry: Registry<RegistryContentType> = options.registry ?? new Registry()
+  const logger = options.logger ?? noopLogger
+  const families: Record<MetricKind, Map<string, Family | null>> = {
+    increment: new Map(),
+    gauge: new Map(),
+    timing: new Map(),
+    histogram: new Map(),
+  }
+  /** Every Prometheus name in use, including the `_bucket`, `_sum` and `_count` series of histograms. */
+  const taken = new Map<string, Family>()
+  const created: Family[] = []
+  const counters = {
+    droppedInvalid: 0,
+    droppedConflict: 0,
+    droppedTooManyMetrics: 0,
+    droppedAfterClose: 0,
+  }
+  let closed = false
+
+  function warn(message: string, context: Record<string, unknown>) {
+    try {
+      logger.warn(message, context)
+    } catch {
+      // A broken logger must not break a metric call.
+    }
+  }
+
+  if (options.defaultMetrics) {
+    try {
+      collectDefaultMetrics({ register: registry })
+    } catch (error) {
+      warn('prometheus metrics: default metrics not collected', { reason: scrubSecrets(messageOf(error)) })
+    }
+  }
+
+  const nameOf = (kind: MetricKind, name: string) =>
+    prometheusName(kind, name, { prefix: settings.prefix, names: settings.names })
+
+  function createFamily(kind: MetricKind, dotted: string): Family | null {
+    const name = nameOf(kind, dotted)
+    if (name === undefined) return null
+    const type = TYPE_OF[kind]
+    const bounds = settings.bucketsByName[dotted] ?? settings.buckets
+    const existing = taken.get(name)
+    if (existing) {
+      if (existing.name === name && existing.type === type && sameBuckets(existing.bounds, bounds))
+        return existing
+      warn('prometheus metrics: name already used by another metric; calls dropped', { metric: name, type })
+      return null
+    }
+    const derived = type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : []
+    if (derived.some((n) => taken.has(n) || registry.getSingleMetric(n))) {
+      warn('prometheus metrics: name already used by another metric; calls dropped', { metric: name, type })
+      return null
+    }
+    const help = settings.help[dotted] ?? `${dotted} (${kind}${kind === 'timing' ? ', seconds' : ''})`
+    const family = new Family(name, help, type, bounds, settings.maxLabelSets, (folded) =>
+      warn('prometheus metrics: label-set limit reached; new label values are recorded as "other"', {
+        metric: folded.name,
+        maxLabelSets: settings.maxLabelSets,
+      }),
+    )
+    if (!register(family, registry)) {
+      warn('prometheus metrics: the registry already has a metric of this name; calls dropped', {
+        metric: name,
+      })
+      return null
+    }
+    taken.set(name, family)
+    for (const n of derived) taken.set(n, family)
+    created.push(family)
+    return family
+  }
+
+  function familyFor(kind: MetricKind, name: string): Family | undefined {
+    const byName = families[kind]
+    const known = byName.get(name)
+    if (known !== undefined) {
+      if (known === null) counters.droppedConflict++
+      return known ?? undefined
+    }
+    if (typeof name !== 'string' || nameOf(kind, name) === undefined) {
+      counters.droppedInvalid++
+      return undefined
+    }
+    if (created.length >= MAX_METRICS && !taken.has(nameOf(kind, name) ?? '')) {
+      counters.droppedTooManyMetrics++
+      return undefined
+    }
+    const family = createFamily(kind, name)
+    byName.set(name, family)
+    if (!family) counters.droppedConflict++
+    return family ?? undefined
+  }
+
+  function accept(kind: MetricKind, name: string, value: number, tags: Tags | undefined): Family | undefined {
+    if (closed) {
+      counters.droppedAfterClose++
+      return undefined
+    }
+    const valid =
+      typeof value === 'number' &&
+      Number.isFinite(value) &&
+      (value >= 0 || kind === 'gauge' || kind === 'histogram')
+    if (!valid || (tags != null && typeof tags !== 'object')) {
+      counters.droppedInvalid++
+      return undefined
+    }
+    return familyFor(kind, name)
+  }
+
+  return {
+    increment(name, value = 1, tags) {
+      const family = accept('increment', name, value, tags)
+      if (family) family.series(tags).value += value
+    },
+    gauge(name, value, tags) {
+      const family = accept('gauge', name, value, tags)
+      if (family) family.series(tags).value = value
+    },
+    timing(name, ms, tags) {
+      const family = accept('timing', name, ms, tags)
+      if (family) family.observe(family.series(tags), ms / 1000)
+    },
+    histogram(name, value, tags) {
+      const family = accept('histogram', name, value, tags)
+      if (family) family.observe(family.series(tags), value)
+    },
+    async metricsHandler(request) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return new Response('method not allowed\n', { status: 405, headers: { allow: 'GET, HEAD' } })
+      }
+      try {
+        const body = await registry.metrics()
+        return new Response(request.method === 'HEAD' ? null : body, {
+          headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' },
+        })
+      } catch (error) {
+        // A failing collector (yours or a default one) answers 500 with a reason, never an unhandled rejection.
+        return new Response(`# metrics collection failed: ${scrubSecrets(messageOf(error))}\n`, {
+          status: 500,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+        })
+      }
+    },
+    registry,
+    nameOf,
+    stats: () => ({
+      ...counters,
+      metrics: created.length,
+      series: created.reduce((sum, family) => sum + family.size, 0),
+      foldedLabelSets: created.reduce((sum, family) => sum + family.folded, 0),
+    }),
+    flush: async () => {},
+    close: async () => {
+      closed = true
+    },
+  } satisfies PrometheusMetrics
+}
