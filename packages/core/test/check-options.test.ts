@@ -10,7 +10,9 @@ describe('checkSettings', () => {
         { name: 'database', critical: false, cacheTtlMs: 60_000 },
       ),
     ).toEqual({ name: 'primary-db', critical: true, timeoutMs: 500, tags: ['ready'], cacheTtlMs: 0 })
-    expect(checkSettings({}, { name: 'payment', critical: false, cacheTtlMs: 60_000 }).cacheTtlMs).toBe(60_000)
+    expect(checkSettings({}, { name: 'payment', critical: false, cacheTtlMs: 60_000 }).cacheTtlMs).toBe(
+      60_000,
+    )
   })
 
   it.each([

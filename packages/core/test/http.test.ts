@@ -163,12 +163,19 @@ describe('healthEndpoints', () => {
   }
   const ok = async () => {}
 
-  it('ready runs the ready-tagged checks only; live runs no dependency check', async () => {
+  it('ready runs the ready-tagged checks only, once per probe; live runs no dependency check', async () => {
     let cacheRuns = 0
+    let databaseRuns = 0
     const health = createHealth({
       environment: 'test',
       checks: [
-        { name: 'database', tags: ['ready'], run: ok },
+        {
+          name: 'database',
+          tags: ['ready'],
+          run: () => {
+            databaseRuns++
+          },
+        },
         {
           name: 'cache',
           run: async () => {
@@ -182,6 +189,7 @@ describe('healthEndpoints', () => {
     const ready = await endpoints.ready(new Request('http://localhost/health/ready'))
     expect(ready.status).toBe(200)
     expect(Object.keys((await ready.json()).checks)).toEqual(['database'])
+    expect(databaseRuns).toBe(1)
     const live = await endpoints.live(new Request('http://localhost/health/live'))
     expect([live.status, (await live.json()).checks]).toEqual([200, {}])
     expect(cacheRuns).toBe(0)

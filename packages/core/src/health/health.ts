@@ -61,6 +61,8 @@ export interface Health {
   readonly isShuttingDown: boolean
   readonly requestRate: RequestRateMeter
   readonly checkNames: readonly string[]
+  /** Every tag some check carries, e.g. to know whether a `ready` group exists. */
+  readonly tags: readonly string[]
   /** Recent runs of each check, oldest first: what the HTML status page draws. */
   history(): Record<string, readonly HistoryPoint[]>
 }
@@ -265,6 +267,7 @@ export function createHealth(options: HealthOptions): Health {
     },
     requestRate,
     checkNames: probes.map((p) => p.check.name),
+    tags: [...new Set(probes.flatMap((p) => p.check.tags ?? []))],
     history,
   } satisfies Health
 }

@@ -154,19 +154,10 @@ export function healthEndpoints(health: Health): {
   live: HealthHandler
   ready: HealthHandler
 } {
-  const tagged = health.handlerFor({ tags: ['ready'] })
-  let ready: Promise<HealthHandler> | undefined
   return {
     health: health.handler,
     live: health.handlerFor({ tags: ['live'] }),
-    ready: async (request) => {
-      // Checks are fixed at createHealth: whether any carries `ready` is learned once (running none costs nothing).
-      ready ??= health.run({ tags: ['ready'] }).then(
-        (report) => (Object.keys(report.checks).length > 0 ? tagged : health.handler),
-        () => tagged,
-      )
-      return (await ready)(request)
-    },
+    ready: health.tags.includes('ready') ? health.handlerFor({ tags: ['ready'] }) : health.handler,
   }
 }
 
