@@ -172,7 +172,7 @@ export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDe
   const { client, owned } = resolveClient(options, { maxAttempts: 1 })
 
   const streamFor = fixedStream === undefined ? dailyStreamNamer(instanceId) : () => fixedStream
-  const queue = createEventQueue()
+  const queue = createEventQueue(maxBufferBytes)
   const stats = {
     written: 0,
     delivered: 0,
@@ -197,19 +197,25 @@ export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDe
   const held = () => queue.bytes + (inflight?.bytes ?? 0)
   const lastSeq = () => queue.headSeq + queue.length - 1
 
-  function warn(kind: string, message: string, fields: Record<string, unknown> = {}) {
-    const now = clock.now()
+  /** Whether a warning of this kind may go out now (one per `warnIntervalMs`); counts the ones held back. */
+  function mayWarn(kind: string, now: number): boolean {
     const previous = lastWarned.get(kind)
     if (previous && now - previous.at < warnIntervalMs) {
       previous.suppressed++
-      return
+      return false
     }
+    return true
+  }
+
+  function warn(kind: string, message: string, fields: Record<string, unknown> = {}, now = clock.now()) {
+    if (!mayWarn(kind, now)) return
+    const suppressed = lastWarned.get(kind)?.suppressed ?? 0
     lastWarned.set(kind, { at: now, suppressed: 0 })
     const context = {
       sink: 'cloudwatch-logs',
       logGroupName,
       ...fields,
-      ...(previous?.suppressed ? { suppressedWarnings: previous.suppressed } : {}),
+      ...(suppressed > 0 ? { suppressedWarnings: suppressed } : {}),
     }
     try {
       if (options.logger) options.logger.warn(message, context)
@@ -258,23 +264,19 @@ export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDe
   function waitUntilSettled(target: number, timeoutMs: number): Promise<void> {
     if (settledThrough(target)) return Promise.resolve()
     return new Promise<void>((resolve) => {
-      const waiter = {
-        target,
-        resolve: () => {
-          clock.clearTimeout(deadline)
-          resolve()
-        },
-      }
-      const deadline = clock.setTimeout(() => {
+      // Unlike the sink's own timers, this one is ref'd: a caller awaiting flush() or close() (a script's last
+      // line, a shutdown hook) must not see the process exit under it while a retry waits. It is bounded.
+      const hold = setTimeout(() => {}, timeoutMs + 1000)
+      const done = () => {
+        clearTimeout(hold)
+        clock.clearTimeout(deadline)
         waiters.delete(waiter)
         resolve()
-      }, timeoutMs)
+      }
+      const waiter = { target, resolve: done }
+      const deadline = clock.setTimeout(done, timeoutMs)
       waiters.add(waiter)
     })
-  }
-
-  function delay(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => clock.setTimeout(resolve, ms))
   }
 
   function sleep(ms: number): Promise<void> {
@@ -488,6 +490,7 @@ export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDe
       size = Buffer.byteLength(message)
     }
     const cost = size + EVENT_OVERHEAD_BYTES
+    const now = clock.now()
     let dropped = 0
     while (queue.length > 0 && held() + cost > maxBufferBytes) {
       queue.dropOldest()
@@ -497,18 +500,30 @@ export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDe
     if (held() + cost > maxBufferBytes) {
       dropped++
     } else {
-      const now = clock.now()
       const timestamp = Math.max(now, lastTimestamp)
       lastTimestamp = timestamp
-      queue.push(message, size, timestamp, streamFor(timestamp))
+      const logStreamName = streamFor(timestamp)
+      // The byte ring may be fragmented at its end: make room by dropping the oldest, as for the bound.
+      while (!queue.push(message, size, timestamp, logStreamName)) {
+        if (queue.length === 0) {
+          dropped++
+          break
+        }
+        queue.dropOldest()
+        dropped++
+      }
     }
     if (dropped > 0) {
       stats.dropped += dropped
       reportDrop(dropped, 'buffer-full')
-      warn('buffer-full', 'CloudWatch Logs buffer full; dropped the oldest lines', {
-        maxBufferBytes,
-        droppedTotal: stats.dropped,
-      })
+      if (mayWarn('buffer-full', now)) {
+        warn(
+          'buffer-full',
+          'CloudWatch Logs buffer full; dropped the oldest lines',
+          { maxBufferBytes, droppedTotal: stats.dropped },
+          now,
+        )
+      }
       if (waiters.size > 0) wakeWaiters()
     }
     schedule()
@@ -528,7 +543,11 @@ export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDe
     if (timer !== undefined) clock.clearTimeout(timer)
     timer = undefined
     // The SDK honours the abort at once; the bound only guards against a call that ignores it.
-    if (pumping) await Promise.race([pumping, delay(1000)])
+    if (pumping) {
+      let guard: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([pumping, new Promise((resolve) => (guard = setTimeout(resolve, 1000)))])
+      clearTimeout(guard)
+    }
     const leftovers = [...(inflight?.events.map((e) => e.message ?? '') ?? []), ...queue.drain()]
     inflight = undefined
     if (leftovers.length > 0) {

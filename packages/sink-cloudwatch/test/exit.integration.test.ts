@@ -14,7 +14,7 @@ afterAll(async () => {
   await server.close()
 })
 
-function runChild(args: string[], timeoutMs = 15_000) {
+function runChild(args: string[], timeoutMs = 15_000, env: Record<string, string> = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; elapsedMs: number }>(
     (resolve, reject) => {
       const started = Date.now()
@@ -23,7 +23,7 @@ function runChild(args: string[], timeoutMs = 15_000) {
         ['--conditions=@vivr/source', '--import', 'tsx', fixture, ...args],
         {
           cwd: root,
-          env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
         },
       )
       let stdout = ''
@@ -65,5 +65,22 @@ describe('a process using cloudwatchLogs', () => {
     const result = await runChild([server.endpoint, '/vivr/test/child-none', 'none', '100'])
     expect(result.code).toBe(0)
     expect(JSON.parse(result.stdout)).toMatchObject({ written: 100, bufferedEvents: 100 })
+  })
+
+  it('stays alive through close() while the endpoint is down, then hands the lines to stderr and exits', async () => {
+    const down = await startCloudWatchLogsServer()
+    await down.stop()
+    try {
+      const result = await runChild([down.endpoint, '/vivr/test/child-down', 'close', '50'], 15_000, {
+        FLUSH_TIMEOUT_MS: '1000',
+      })
+      expect(result.code).toBe(0)
+      expect(JSON.parse(result.stdout)).toMatchObject({ written: 50, fallback: 50, delivered: 0 })
+      const stderrLines = result.stderr.trim().split('\n')
+      expect(stderrLines.filter((l) => l.includes('"child line"'))).toHaveLength(50)
+      expect(stderrLines.some((l) => l.includes('did not take every line before close'))).toBe(true)
+    } finally {
+      await down.close()
+    }
   })
 })

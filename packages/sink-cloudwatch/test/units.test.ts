@@ -42,7 +42,7 @@ describe('truncateUtf8', () => {
 
 describe('event queue batches', () => {
   it('stops at 10,000 events', () => {
-    const queue = createEventQueue()
+    const queue = createEventQueue(16 * 1024 * 1024)
     for (let i = 0; i < 25_000; i++) queue.push('x', 1, 1000 + i, 's')
     const sizes = [queue.takeBatch(), queue.takeBatch(), queue.takeBatch()].map((b) => b.events.length)
     expect(sizes).toEqual([10_000, 10_000, 5000])
@@ -50,7 +50,7 @@ describe('event queue batches', () => {
   })
 
   it('stops before 1,048,576 bytes counting 26 per event', () => {
-    const queue = createEventQueue()
+    const queue = createEventQueue(16 * 1024 * 1024)
     const message = 'y'.repeat(1000)
     for (let i = 0; i < 2000; i++) queue.push(message, 1000, i, 's')
     const batch = queue.takeBatch()
@@ -60,7 +60,7 @@ describe('event queue batches', () => {
   })
 
   it('keeps one stream per batch and a span under 24 h', () => {
-    const queue = createEventQueue()
+    const queue = createEventQueue(16 * 1024 * 1024)
     const day = 86_400_000
     queue.push('a', 1, 0, 's1')
     queue.push('b', 1, 10, 's1')
@@ -73,7 +73,7 @@ describe('event queue batches', () => {
   })
 
   it('numbers events in write order across drops and batches', () => {
-    const queue = createEventQueue()
+    const queue = createEventQueue(16 * 1024 * 1024)
     for (let i = 0; i < 10; i++) queue.push(`m${i}`, 2, i, 's')
     queue.dropOldest()
     queue.dropOldest()
@@ -82,6 +82,60 @@ describe('event queue batches', () => {
     expect([batch.firstSeq, batch.lastSeq]).toEqual([3, 10])
     expect(batch.events[0]!.message).toBe('m2')
     expect(queue.bytes).toBe(0)
+  })
+})
+
+describe('event queue byte ring', () => {
+  it('keeps messages intact through wrap-arounds, drops and batches (randomized against a plain array)', () => {
+    let seed = 42
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    const alphabet = ['a', 'é', '日', '🚀', ' ', '"']
+    const queue = createEventQueue(MAX_BATCH_BYTES)
+    const model: string[] = []
+    const taken: string[] = []
+    const expected: string[] = []
+    for (let step = 0; step < 20_000; step++) {
+      const roll = random()
+      if (roll < 0.7) {
+        const length = 1 + Math.floor(random() * (random() < 0.05 ? 20_000 : 200))
+        let message = ''
+        for (let i = 0; i < length; i++) message += alphabet[Math.floor(random() * alphabet.length)]
+        const size = Buffer.byteLength(message)
+        while (queue.bytes + size + 26 > MAX_BATCH_BYTES && queue.length > 0) {
+          queue.dropOldest()
+          model.shift()
+        }
+        while (!queue.push(message, size, step, 's')) {
+          queue.dropOldest()
+          model.shift()
+        }
+        model.push(message)
+      } else if (roll < 0.8 && queue.length > 0) {
+        queue.dropOldest()
+        model.shift()
+      } else if (queue.length > 0) {
+        const batch = queue.takeBatch()
+        taken.push(...batch.events.map((e) => e.message!))
+        expected.push(...model.splice(0, batch.events.length))
+      }
+      expect(queue.length).toBe(model.length)
+    }
+    expect(taken).toEqual(expected)
+    expect(queue.drain()).toEqual(model)
+    expect(queue.bytes).toBe(0)
+  })
+
+  it('says when the ring has no room', () => {
+    const queue = createEventQueue(MAX_BATCH_BYTES)
+    const big = 'x'.repeat(MAX_EVENT_MESSAGE_BYTES)
+    let pushed = 0
+    while (queue.push(big, big.length, 0, 's')) pushed++
+    expect(pushed).toBe(5) // 1 MiB + one maximal event of slack
+    queue.dropOldest()
+    expect(queue.push(big, big.length, 0, 's')).toBe(true)
   })
 })
 
