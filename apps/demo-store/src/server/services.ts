@@ -1,0 +1,258 @@
+import { prismaCheck } from '@vivr/checks-prisma'
+import { redisCheck } from '@vivr/checks-redis'
+import { stripeCheck } from '@vivr/checks-stripe'
+import {
+  type BusinessMetrics,
+  type Check,
+  createBusinessMetrics,
+  createHealth,
+  createLifecycle,
+  createLogger,
+  createTechnicalMetrics,
+  defineCheck,
+  type ErrorReporter,
+  type Health,
+  type Lifecycle,
+  type LogDestination,
+  type Logger,
+  limitCardinality,
+  type MetricSink,
+  multiMetrics,
+  noopReporter,
+  stdoutDestination,
+  type TechnicalMetrics,
+} from '@vivr/core'
+import { cloudwatchLogs, cloudwatchMetrics } from '@vivr/sink-cloudwatch'
+import { datadogMetrics, publishHealth as publishHealthToDatadog } from '@vivr/sink-datadog'
+import {
+  type PrometheusMetrics,
+  prometheusMetrics,
+  publishHealth as publishHealthToPrometheus,
+} from '@vivr/sink-prometheus'
+import { type SentryLike, sentryReporter } from '@vivr/sink-sentry'
+import { Redis } from 'ioredis'
+import { type CartStore, memoryCartStore, redisCartStore } from './cart.js'
+import { type Catalog, createCatalog, memoryTextCache, redisTextCache } from './catalog.js'
+import type { StoreConfig } from './config.js'
+import { createDatabase, type Database } from './db.js'
+import { createOrders, type Orders } from './orders.js'
+import { createPayments, type Payments } from './payments.js'
+
+export const REDIS_NOT_CONFIGURED = 'Redis not configured'
+
+export interface Services {
+  config: StoreConfig
+  logger: Logger
+  metrics: MetricSink
+  business: BusinessMetrics
+  technical: TechnicalMetrics
+  prometheus: PrometheusMetrics
+  reporter: ErrorReporter
+  health: Health
+  lifecycle: Lifecycle
+  db: Database
+  catalog: Catalog
+  carts: CartStore
+  payments: Payments
+  orders: Orders
+  /** Call at the start of a request; call the returned function when it is done. Shutdown waits for these. */
+  beginRequest(): () => void
+}
+
+export interface ServiceOptions {
+  /** The Sentry SDK namespace the entry point initialized (`@sentry/nextjs` or `@sentry/node`), if any. */
+  sentry?: SentryLike
+  /** Count abandoned carts in this process (the storefront does; the API has no carts). @default false */
+  sweepCarts?: boolean
+  /** Passed to the lifecycle (tests stop the process by hand). */
+  exit?: (code: number) => void
+}
+
+function notConfigured(name: string, message: string): Check {
+  return defineCheck({ name, critical: false, run: async () => ({ status: 'degraded', message }) })
+}
+
+function redisClient(config: NonNullable<StoreConfig['redis']>, logger: Logger): Redis {
+  const redis = new Redis(config.url, {
+    keyPrefix: config.keyPrefix,
+    // Fail fast while Redis is away (the cart says so, the catalog reads the database); reconnect forever.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1000,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  })
+  let lastWarning = 0
+  redis.on('error', (error: Error) => {
+    if (Date.now() - lastWarning < 30_000) return
+    lastWarning = Date.now()
+    logger.warn('Redis connection error', { error: error.message })
+  })
+  return redis
+}
+
+/**
+ * Builds the store's services for one process (the storefront or the API) from its config: telemetry first, then
+ * the dependencies, each optional one replaced by its not-configured stand-in.
+ */
+export function createServices(config: StoreConfig, options: ServiceOptions = {}): Services {
+  if (!config.databaseUrl) {
+    throw new Error(
+      'DATABASE_URL is not set: start the store with `npm run demo` (it runs an embedded PostgreSQL) or point DATABASE_URL at your PostgreSQL',
+    )
+  }
+
+  const cloudwatch = config.cloudwatch
+    ? cloudwatchLogs({
+        logGroupName: config.cloudwatch.logGroupName,
+        region: config.cloudwatch.region,
+        ...(config.cloudwatch.retentionInDays && { retentionInDays: config.cloudwatch.retentionInDays }),
+      })
+    : undefined
+  const destinations: LogDestination[] = [stdoutDestination(), ...(cloudwatch ? [cloudwatch] : [])]
+  const logger = createLogger({
+    service: config.service,
+    environment: config.environment,
+    version: config.version,
+    destinations,
+  })
+
+  const datadog = datadogMetrics({
+    host: config.datadog.host,
+    port: config.datadog.port,
+    service: config.service,
+    globalTags: { env: config.environment, version: config.version },
+    logger,
+  })
+  const prometheus = prometheusMetrics({ defaultMetrics: true, logger })
+  prometheus.registry.setDefaultLabels({ service: config.service })
+  const emf =
+    cloudwatch && config.cloudwatchMetrics
+      ? cloudwatchMetrics({
+          namespace: 'VIVR',
+          dimensions: { service: config.service, environment: config.environment },
+          destination: cloudwatch,
+        })
+      : undefined
+  const metrics = limitCardinality(multiMetrics(datadog, prometheus, ...(emf ? [emf] : [])), {
+    maxTagSets: 1000,
+    logger,
+  })
+  const business = createBusinessMetrics(metrics)
+  const technical = createTechnicalMetrics(metrics)
+
+  const database = createDatabase({
+    url: config.databaseUrl,
+    metrics,
+    logger,
+    slowQueryMs: config.slowQueryMs,
+  })
+  const redis = config.redis ? redisClient(config.redis, logger) : undefined
+  const payments = createPayments(config.stripe)
+
+  const health = createHealth({
+    checks: [
+      prismaCheck(database.client, { timeoutMs: 1000, tags: ['ready'] }),
+      redis ? redisCheck(redis, { timeoutMs: 500 }) : notConfigured('cache', REDIS_NOT_CONFIGURED),
+      stripeCheck(payments.stripe, { timeoutMs: 2000 }),
+    ],
+    environment: config.environment,
+    version: config.version,
+  })
+  publishHealthToDatadog(health, datadog)
+  publishHealthToPrometheus(health, prometheus)
+
+  const lifecycle = createLifecycle({
+    health,
+    logger,
+    drainDelayMs: config.drainDelayMs,
+    timeoutMs: config.drainDelayMs + 20_000,
+    ...(options.exit && { exit: options.exit }),
+  })
+  const sentry = options.sentry ? sentryReporter(options.sentry) : undefined
+  const reporter: ErrorReporter = sentry ?? noopReporter
+
+  const carts = redis ? redisCartStore(redis) : memoryCartStore()
+  const catalog = createCatalog({
+    db: database.prisma,
+    cache: redis ? redisTextCache(redis) : memoryTextCache(),
+    technical,
+    logger,
+  })
+  const orders = createOrders({
+    db: database.prisma,
+    carts,
+    catalog,
+    payments,
+    business,
+    technical,
+    logger,
+  })
+
+  let inFlight = 0
+  let drained: (() => void) | undefined
+  const beginRequest = () => {
+    inFlight++
+    let done = false
+    return () => {
+      if (done) return
+      done = true
+      inFlight--
+      if (inFlight === 0) drained?.()
+    }
+  }
+
+  const sweeper = options.sweepCarts
+    ? setInterval(
+        () => {
+          orders
+            .sweepAbandonedCarts(config.cartAbandonAfterMs)
+            .catch((error) => logger.warn('Cart sweep failed', { error: String(error) }))
+        },
+        Math.min(60_000, Math.max(500, config.cartAbandonAfterMs / 2)),
+      )
+    : undefined
+  sweeper?.unref()
+  health.start({ intervalMs: config.healthIntervalMs })
+
+  // Hooks run in reverse: requests finish first, then dependencies close, then telemetry flushes. The logger
+  // (CloudWatch included) is flushed by the lifecycle itself, after its last line.
+  lifecycle.onShutdown('telemetry', async () => {
+    await Promise.allSettled([metrics.close?.(), sentry?.close()])
+  })
+  lifecycle.onShutdown('database', () => database.close(), { timeoutMs: 3000 })
+  lifecycle.onShutdown('cart store', () => carts.close(), { timeoutMs: 1000 })
+  lifecycle.onShutdown('background work', () => {
+    if (sweeper) clearInterval(sweeper)
+    health.stop()
+  })
+  lifecycle.onShutdown(
+    'in-flight requests',
+    () =>
+      inFlight === 0
+        ? undefined
+        : new Promise<void>((resolve) => {
+            logger.info('Waiting for in-flight requests', { count: inFlight })
+            drained = resolve
+          }),
+    { timeoutMs: 15_000 },
+  )
+
+  return {
+    config,
+    logger,
+    metrics,
+    business,
+    technical,
+    prometheus,
+    reporter,
+    health,
+    lifecycle,
+    db: database.prisma,
+    catalog,
+    carts,
+    payments,
+    orders,
+    beginRequest,
+  }
+}
