@@ -7,8 +7,10 @@ import {
   OptionError,
   systemClock,
   type Tags,
+  type TimerHandle,
 } from '@vivr/core'
 import { type ClientOptions, StatsD } from 'hot-shots'
+import { createAggregator } from './aggregator.js'
 import { createCachedLookup } from './cached-lookup.js'
 import { createThrottledErrorLog } from './error-log.js'
 
@@ -109,7 +111,7 @@ const MIN_BUFFER = 512
 const SETTLE_BOUND_MS = 2000
 const DNS_REFRESH_MS = 60_000
 const DNS_RETRY_MS = 5000
-/** Distinct metric + tags contexts aggregated per interval; hot-shots sends further ones unaggregated. */
+/** Distinct metric + tags contexts aggregated per interval; further ones are sent unaggregated. */
 const MAX_CONTEXTS = 10_000
 const CHECK_CODES = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const
 
@@ -180,6 +182,8 @@ interface Resolved {
   prefix: string
   globalTags: Record<string, string>
   maxBufferSize: number
+  flushIntervalMs: number
+  aggregation: boolean
   dnsQueries: () => number
 }
 
@@ -220,8 +224,6 @@ function resolveOptions(options: DatadogMetricsOptions, clock: Clock): Resolved 
     globalTags,
     maxBufferSize,
     bufferFlushInterval: flushIntervalMs,
-    aggregation:
-      options.aggregation === false ? false : { flushInterval: flushIntervalMs, maxContexts: MAX_CONTEXTS },
     // What we send is exactly what the app emits: no DD_* tag injection, client telemetry or origin fields,
     // whose bytes the guard could not count. Pass your own `client` to have them.
     includeDataDogTags: false,
@@ -247,7 +249,15 @@ function resolveOptions(options: DatadogMetricsOptions, clock: Clock): Resolved 
       dnsQueries = () => cached.queries
     }
   }
-  return { clientOptions, prefix: normalizedPrefix, globalTags, maxBufferSize, dnsQueries }
+  return {
+    clientOptions,
+    prefix: normalizedPrefix,
+    globalTags,
+    maxBufferSize,
+    flushIntervalMs,
+    aggregation: options.aggregation !== false,
+    dnsQueries,
+  }
 }
 
 const encoder = new TextEncoder()
@@ -301,7 +311,7 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
   }
 
   function onSendError(error: unknown): void {
-    // hot-shots signals a full aggregation window through the error handler, once; nothing was lost.
+    // A client of yours with hot-shots' own aggregation signals a full window this way, once; nothing was lost.
     if (error instanceof Error && error.message.includes('aggregation context limit')) {
       try {
         logger.warn('datadog metrics: too many distinct metric contexts to aggregate this interval', {
@@ -339,6 +349,8 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
   let scannedChars = 0
   let closed = false
   let closing: Promise<void> | undefined
+  const aggregator = resolved.aggregation ? createAggregator(MAX_CONTEXTS) : undefined
+  let aggregationTimer: TimerHandle | undefined
 
   /** True when the tags can go to hot-shots as they are: string values, each tag within Datadog's limit. */
   function scanTags(tags: Tags): tags is Record<string, string> {
@@ -397,6 +409,17 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
       counters.droppedInvalid++
       return
     }
+    if (aggregator && (type === 'c' || type === 'g') && (tags == null || typeof tags === 'object')) {
+      if (aggregator.record(type, name, value, tags ?? undefined)) {
+        aggregationTimer ??= clock.setTimeout(drainAggregates, resolved.flushIntervalMs)
+        return
+      }
+    }
+    deliver(type, name, value, tags)
+  }
+
+  /** Hands one line to hot-shots' buffer, cut to Datadog's tag limit and checked against maxBufferSize. */
+  function deliver(type: MetricType, name: string, value: number, tags: Tags | undefined): void {
     let wireTags: Record<string, string> | undefined
     let chars = name.length + MAX_NUMBER_CHARS
     if (tags != null) {
@@ -457,6 +480,14 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
     }
   }
 
+  /** Sends the aggregated counts and gauges of the window into hot-shots' buffer. */
+  function drainAggregates(): void {
+    if (aggregationTimer !== undefined) clock.clearTimeout(aggregationTimer)
+    aggregationTimer = undefined
+    if (!aggregator) return
+    for (const context of aggregator.drain()) deliver(context.type, context.name, context.value, context.tags)
+  }
+
   /** Runs a hot-shots call that reports through a callback, bounded so a stuck socket cannot hang shutdown. */
   function settle(call: (done: (error?: Error) => void) => void): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -490,11 +521,13 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
     client,
     flush() {
       if (closed) return closing ?? Promise.resolve()
+      drainAggregates()
       return settle((done) => client.flush(done))
     },
     close() {
       if (closing) return closing
       closed = true
+      drainAggregates()
       closing = (
         ownsClient
           ? settle((done) =>

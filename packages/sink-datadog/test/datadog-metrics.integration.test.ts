@@ -105,6 +105,18 @@ describe('datadogMetrics', () => {
     )
   })
 
+  it('sends aggregated and buffered metrics on its own every flushIntervalMs', async () => {
+    const listener = await listen()
+    const sink = sinkTo(listener, { flushIntervalMs: 50 })
+    for (let i = 0; i < 10; i++) sink.increment('cart.abandoned')
+    sink.timing('page.load_time', 800)
+    await listener.waitForLines(2, { timeoutMs: 1000 })
+    expect(listener.metrics.map((m) => [m.name, m.value]).sort()).toEqual([
+      ['vivr.cart.abandoned', 10],
+      ['vivr.page.load_time', 800],
+    ])
+  })
+
   it('with aggregation: false, sends every call', async () => {
     const listener = await listen()
     const sink = sinkTo(listener, { aggregation: false })

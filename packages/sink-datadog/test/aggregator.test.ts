@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { createAggregator } from '../src/aggregator.js'
+
+describe('client-side aggregation window', () => {
+  it('sums counts and keeps the last gauge per name and tag set, whatever the tag order', () => {
+    const window = createAggregator(10)
+    window.record('c', 'http.requests', 1, { endpoint: '/a', method: 'GET' })
+    window.record('c', 'http.requests', 2, { method: 'GET', endpoint: '/a' })
+    window.record('c', 'http.requests', 1, { endpoint: '/b', method: 'GET' })
+    window.record('g', 'queue.depth', 5, undefined)
+    window.record('g', 'queue.depth', 3, {})
+    window.record('c', 'queue.depth', 1, undefined)
+    expect(window.drain()).toEqual([
+      { type: 'c', name: 'http.requests', tags: { endpoint: '/a', method: 'GET' }, value: 3 },
+      { type: 'c', name: 'http.requests', tags: { endpoint: '/b', method: 'GET' }, value: 1 },
+      { type: 'g', name: 'queue.depth', tags: undefined, value: 3 },
+      { type: 'c', name: 'queue.depth', tags: undefined, value: 1 },
+    ])
+    expect(window.drain()).toEqual([])
+  })
+
+  it('refuses new contexts past maxContexts (the caller sends those directly) but keeps counting known ones', () => {
+    const window = createAggregator(2)
+    expect(window.record('c', 'a', 1, undefined)).toBe(true)
+    expect(window.record('c', 'b', 1, undefined)).toBe(true)
+    expect(window.record('c', 'c', 1, undefined)).toBe(false)
+    expect(window.record('c', 'a', 1, undefined)).toBe(true)
+    expect(window.drain().map((c) => [c.name, c.value])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ])
+    expect(window.record('c', 'c', 1, undefined)).toBe(true)
+  })
+
+  it('keeps its own copy of the tags', () => {
+    const window = createAggregator(10)
+    const tags = { route: '/a' }
+    window.record('c', 'x', 1, tags)
+    tags.route = '/changed'
+    expect(window.drain()[0]?.tags).toEqual({ route: '/a' })
+  })
+})
