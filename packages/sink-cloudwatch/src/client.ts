@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs'
 
 export interface ClientOptions {
-  /** @default process.env.AWS_REGION (then the SDK's own resolution: AWS_DEFAULT_REGION isn't read, profiles are) */
+  /** @default process.env.AWS_REGION, else the SDK's own lookup (e.g. the profile's region) */
   region?: string
   /** A client you built; it is used as is and never destroyed by this package. */
   client?: CloudWatchLogsClient

@@ -268,6 +268,24 @@ describe('cloudwatchLogs against the loopback endpoint', () => {
     client.destroy()
   })
 
+  it('takes the region from AWS_REGION when none is given', async () => {
+    const logGroupName = newGroup()
+    const { region: _region, ...withoutRegion } = loopbackConfig(server)
+    const previous = process.env.AWS_REGION
+    process.env.AWS_REGION = 'eu-west-3'
+    try {
+      const destination = cloudwatchLogs({ logGroupName, logStreamName: 'r', clientConfig: withoutRegion })
+      destination.write(jsonLine(0))
+      await destination.close()
+    } finally {
+      if (previous === undefined) delete process.env.AWS_REGION
+      else process.env.AWS_REGION = previous
+    }
+    expect(server.events(logGroupName, 'r')).toHaveLength(1)
+    const regions = server.calls.filter((c) => c.logGroupName === logGroupName).map((c) => c.region)
+    expect(new Set(regions)).toEqual(new Set(['eu-west-3']))
+  })
+
   it('registers close() with a lifecycle', async () => {
     const logGroupName = newGroup()
     const hooks: Array<{ name: string; hook: () => unknown; timeoutMs?: number }> = []

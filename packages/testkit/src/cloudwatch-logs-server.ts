@@ -71,6 +71,8 @@ export interface RecordedCall {
   /** HTTP status of the answer; 0 while pending or when no answer was sent. */
   status: number
   logGroupName?: string
+  /** The region the client signed for (from the SigV4 credential scope). */
+  region?: string
   /** Error type for failed calls (`ThrottlingException`, …), or `connection-reset`. */
   error?: string
   /** Number of log events, for PutLogEvents. */
@@ -442,7 +444,10 @@ export async function startCloudWatchLogsServer(
         new ServiceError('UnknownOperationException', `Unknown operation ${target}`),
       )
     }
-    if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) {
+    const authorization = String(request.headers.authorization ?? '')
+    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization)?.[1]
+    if (region) call.region = region
+    if (!authorization.startsWith('AWS4-HMAC-SHA256')) {
       return sendError(
         response,
         call,
