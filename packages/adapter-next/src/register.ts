@@ -1,0 +1,108 @@
+import {
+  createLogger,
+  type ErrorReporter,
+  type Logger,
+  type MetricSink,
+  noopMetrics,
+  noopReporter,
+  OptionError,
+} from '@vivr/core'
+import { type SentryLike, type SentryOptionsInput, sentryOptions, sentryReporter } from '@vivr/sink-sentry'
+import { type Observability, registered, registerOnce } from './registry.js'
+
+/** What Next.js passes to `onRequestError` (instrumentation.ts). */
+export interface NextRequestInfo {
+  path: string
+  method: string
+  headers: Record<string, string | string[] | undefined>
+}
+export interface NextErrorContext {
+  routerKind: string
+  routePath: string
+  routeType: string
+  [field: string]: unknown
+}
+
+/** The part of `import * as Sentry from '@sentry/nextjs'` used on the server. */
+export interface NextSentryLike extends SentryLike {
+  init(options: Record<string, unknown>): unknown
+  captureRequestError?(error: unknown, request: NextRequestInfo, context: NextErrorContext): unknown
+}
+
+export interface RegisterOptions {
+  /** The `service` field of every log line. */
+  service?: string
+  /** Sentry, initialised with sink-sentry's defaults and beforeSend; `dsn` defaults to SENTRY_DSN. */
+  sentry?: SentryOptionsInput & { sdk: NextSentryLike }
+  /** @default createLogger({ service }) */
+  logger?: Logger | (() => Logger)
+  /** Built in register(), once per process (a factory keeps sockets out of the build). @default noopMetrics */
+  metrics?: MetricSink | (() => MetricSink | Promise<MetricSink>)
+  /** @default sentryReporter(sentry.sdk) with Sentry, else noopReporter */
+  reporter?: ErrorReporter
+  /** Marked on every observed request, e.g. `health.requestRate`. */
+  requestRate?: { mark(): void }
+}
+
+/**
+ * For instrumentation.ts: `export const { register, onRequestError } = registerObservability({ ... })`.
+ * `register()` initialises Sentry, the logger and the metric sinks once per process (Node.js runtime only);
+ * withObservability and countRequests then use them by default.
+ */
+export function registerObservability(options: RegisterOptions = {}) {
+  const sentry = options.sentry
+  if (sentry !== undefined && typeof sentry?.sdk?.init !== 'function') {
+    throw new OptionError(
+      'sentry.sdk',
+      sentry?.sdk,
+      "the Sentry namespace (import * as Sentry from '@sentry/nextjs')",
+    )
+  }
+  const build = (option: unknown, name: string) => {
+    if (option !== undefined && typeof option !== 'object' && typeof option !== 'function') {
+      throw new OptionError(name, option, 'an instance or a function returning one')
+    }
+  }
+  build(options.logger, 'logger')
+  build(options.metrics, 'metrics')
+
+  async function setup(): Promise<Observability> {
+    if (sentry) {
+      const { sdk, ...input } = sentry
+      sdk.init({ ...sentryOptions({ dsn: process.env.SENTRY_DSN, ...input }) })
+    }
+    const logger =
+      typeof options.logger === 'function'
+        ? options.logger()
+        : (options.logger ?? createLogger({ service: options.service }))
+    const metrics =
+      typeof options.metrics === 'function' ? await options.metrics() : (options.metrics ?? noopMetrics)
+    const reporter = options.reporter ?? (sentry ? sentryReporter(sentry.sdk) : noopReporter)
+    return { logger, metrics, reporter, requestRate: options.requestRate }
+  }
+
+  return {
+    async register(): Promise<void> {
+      if (process.env.NEXT_RUNTIME === 'edge') return
+      await registerOnce(setup)
+    },
+    /** Errors Next.js caught in pages, server components, actions and routes not wrapped by withObservability. */
+    onRequestError(error: unknown, request: NextRequestInfo, context: NextErrorContext): void {
+      const current = registered()
+      if (!current) return
+      const route = context.routePath
+      try {
+        if (!options.reporter && sentry?.sdk.captureRequestError)
+          sentry.sdk.captureRequestError(error, request, context)
+        else
+          current.reporter.captureException(error, {
+            tags: { type: 'request_error', route },
+            extra: { routeType: context.routeType },
+          })
+      } catch {
+        // Reporting must never turn one error into two.
+      }
+      current.logger.error('request error', error, { route, method: request.method, path: request.path })
+    },
+  }
+}

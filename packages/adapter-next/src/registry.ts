@@ -1,0 +1,41 @@
+import type { ErrorReporter, Logger, MetricSink } from '@vivr/core'
+
+/** What `register()` in instrumentation.ts set up for this process. */
+export interface Observability {
+  logger: Logger
+  metrics: MetricSink
+  reporter: ErrorReporter
+  requestRate?: { mark(): void }
+}
+
+// Next.js bundles instrumentation.ts, proxy.ts and every route on their own, each with its own copy of this
+// module: what register() built reaches the others only through the process, so it sits on a global symbol
+// (as core's request context does). It is the handoff of one factory's result, not state of this module.
+const KEY = Symbol.for('@vivr/adapter-next/observability')
+type Holder = { [KEY]?: { current?: Observability; pending?: Promise<Observability> } }
+const holder = () => {
+  const global = globalThis as Holder
+  global[KEY] ??= {}
+  return global[KEY]
+}
+
+export function registered(): Observability | undefined {
+  return holder().current
+}
+
+/** Runs `setup` once per process; later and concurrent calls share its result. */
+export function registerOnce(setup: () => Promise<Observability>): Promise<Observability> {
+  const slot = holder()
+  if (slot.current) return Promise.resolve(slot.current)
+  slot.pending ??= setup().then(
+    (observability) => {
+      slot.current = observability
+      return observability
+    },
+    (error: unknown) => {
+      slot.pending = undefined
+      throw error
+    },
+  )
+  return slot.pending
+}
