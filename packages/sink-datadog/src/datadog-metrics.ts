@@ -1,8 +1,10 @@
 import { isIP } from 'node:net'
 import {
+  booleanOption,
   type Clock,
   type Logger,
   type MetricSink,
+  nonEmptyStringOption,
   noopLogger,
   OptionError,
   systemClock,
@@ -127,13 +129,6 @@ function cut(text: string, maxChars: number): string {
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? maxChars - 1 : maxChars)
 }
 
-function nonEmptyString(option: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new OptionError(option, value, 'a non-empty string')
-  return value
-}
-
 function integerIn(option: string, value: unknown, min: number, max: number): number | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -190,9 +185,9 @@ interface Resolved {
 function resolveOptions(options: DatadogMetricsOptions, clock: Clock): Resolved {
   if (typeof options !== 'object' || options === null) throw new OptionError('options', options, 'an object')
   const socketPath =
-    nonEmptyString('socketPath', options.socketPath) ??
+    nonEmptyStringOption('socketPath', options.socketPath) ??
     (options.host === undefined && options.port === undefined ? env('DD_DOGSTATSD_SOCKET') : undefined)
-  const host = nonEmptyString('host', options.host) ?? env('DD_AGENT_HOST') ?? 'localhost'
+  const host = nonEmptyStringOption('host', options.host) ?? env('DD_AGENT_HOST') ?? 'localhost'
   const port = portFrom(options.port) ?? 8125
   const prefix = options.prefix ?? 'vivr.'
   if (typeof prefix !== 'string') throw new OptionError('prefix', prefix, 'a string')
@@ -213,9 +208,7 @@ function resolveOptions(options: DatadogMetricsOptions, clock: Clock): Resolved 
   if (options.logger !== undefined && typeof options.logger?.warn !== 'function') {
     throw new OptionError('logger', options.logger, 'a Logger')
   }
-  if (options.aggregation !== undefined && typeof options.aggregation !== 'boolean') {
-    throw new OptionError('aggregation', options.aggregation, 'a boolean')
-  }
+  booleanOption('aggregation', options.aggregation)
   const globalTags = globalTagsFrom(options)
   // hot-shots adds the dot itself; normalize here so the byte guard counts what goes on the wire.
   const normalizedPrefix = prefix && !prefix.endsWith('.') ? `${prefix}.` : prefix

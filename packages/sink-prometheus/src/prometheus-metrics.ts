@@ -1,10 +1,12 @@
 import {
+  booleanOption,
   type Logger,
   type MetricKind,
   type MetricSink,
   messageOf,
   noopLogger,
   OptionError,
+  positiveIntegerOption,
   scrubSecrets,
   type Tags,
 } from '@vivr/core'
@@ -114,13 +116,8 @@ function validate(options: PrometheusMetricsOptions) {
   if (typeof prefix !== 'string' || (prefix !== '' && normalizePrefix(prefix) === '')) {
     throw new OptionError('prefix', prefix, 'a string with a letter or digit')
   }
-  const maxLabelSets = options.maxLabelSets ?? 1000
-  if (typeof maxLabelSets !== 'number' || !Number.isInteger(maxLabelSets) || maxLabelSets <= 0) {
-    throw new OptionError('maxLabelSets', maxLabelSets, 'a positive integer')
-  }
-  if (options.defaultMetrics !== undefined && typeof options.defaultMetrics !== 'boolean') {
-    throw new OptionError('defaultMetrics', options.defaultMetrics, 'a boolean')
-  }
+  const maxLabelSets = positiveIntegerOption('maxLabelSets', options.maxLabelSets) ?? 1000
+  booleanOption('defaultMetrics', options.defaultMetrics)
   if (options.logger !== undefined && typeof options.logger?.warn !== 'function') {
     throw new OptionError('logger', options.logger, 'a Logger')
   }
