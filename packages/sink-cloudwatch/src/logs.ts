@@ -168,6 +168,12 @@ export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDe
   const warnIntervalMs = durationOption('warnIntervalMs', options.warnIntervalMs) ?? 60_000
   const fallback = optionalFunction('fallback', options.fallback) ?? stderrLine
   optionalString('region', options.region)
+  if (options.lifecycle !== undefined && typeof options.lifecycle?.onShutdown !== 'function') {
+    throw new OptionError('lifecycle', options.lifecycle, 'an object with onShutdown(name, hook, options)')
+  }
+  if (options.logger !== undefined && typeof options.logger?.warn !== 'function') {
+    throw new OptionError('logger', options.logger, 'a Logger')
+  }
   const clock = options.clock ?? systemClock
   const { client, owned } = resolveClient(options, { maxAttempts: 1 })
 

@@ -183,6 +183,8 @@ describe('options are checked at construction', () => {
     [{ ...base, createIfMissing: 'yes' }, 'createIfMissing'],
     [{ ...base, onDrop: 'log it' }, 'onDrop'],
     [{ ...base, requestTimeoutMs: -1 }, 'requestTimeoutMs'],
+    [{ ...base, lifecycle: {} }, 'lifecycle'],
+    [{ ...base, logger: console.log }, 'logger'],
   ])('%o names %s', (options, option) => {
     expect(() => cloudwatchLogs(options as never)).toThrow(OptionError)
     expect(() => cloudwatchLogs(options as never)).toThrow(option)

@@ -1,4 +1,4 @@
-import type { ErrorReporter } from '@vivr/core'
+import { durationOption, type ErrorReporter, OptionError } from '@vivr/core'
 import type { SentryCaptureContext, SentryLike } from './types.js'
 
 export interface SentryReporterOptions {
@@ -20,7 +20,17 @@ export interface SentryReporter extends ErrorReporter {
  * `sentryReporter(Sentry)` with `import * as Sentry from '@sentry/nextjs'` (or `@sentry/node`).
  */
 export function sentryReporter(sentry: SentryLike, options: SentryReporterOptions = {}): SentryReporter {
-  const defaultTimeoutMs = options.flushTimeoutMs ?? 2000
+  if (typeof sentry?.captureException !== 'function' || typeof sentry.flush !== 'function') {
+    throw new OptionError(
+      'sentry',
+      sentry,
+      'the Sentry SDK namespace (import * as Sentry from "@sentry/node")',
+    )
+  }
+  const defaultTimeoutMs = durationOption('flushTimeoutMs', options.flushTimeoutMs) ?? 2000
+  if (options.lifecycle !== undefined && typeof options.lifecycle?.onShutdown !== 'function') {
+    throw new OptionError('lifecycle', options.lifecycle, 'an object with onShutdown(name, hook, options)')
+  }
   const settle = async (call: () => PromiseLike<boolean>) => {
     try {
       return (await call()) === true

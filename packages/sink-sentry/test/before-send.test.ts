@@ -1,6 +1,6 @@
 import { OptionError, REDACTED } from '@vivr/core'
 import { describe, expect, it } from 'vitest'
-import { createBeforeSend, type SentryEventLike, sentryOptions } from '../src/index.js'
+import { createBeforeSend, type SentryEventLike, sentryOptions, sentryReporter } from '../src/index.js'
 
 const errorEvent = (message: string, extra: Partial<SentryEventLike> = {}): SentryEventLike => ({
   level: 'error',
@@ -175,6 +175,13 @@ describe('options are checked at construction', () => {
   ])('createBeforeSend(%o) names %s', (options, option) => {
     expect(() => createBeforeSend(options as never)).toThrow(OptionError)
     expect(() => createBeforeSend(options as never)).toThrow(option)
+  })
+
+  it('sentryReporter checks what it is given', () => {
+    expect(() => sentryReporter({} as never)).toThrow(/Invalid option sentry/)
+    const sdk = { captureException: () => 'id', flush: async () => true }
+    expect(() => sentryReporter(sdk, { flushTimeoutMs: -1 })).toThrow('flushTimeoutMs')
+    expect(() => sentryReporter(sdk, { lifecycle: {} as never })).toThrow('lifecycle')
   })
 
   it('sentryOptions validates the DSN without echoing it, and the sample rate', () => {
