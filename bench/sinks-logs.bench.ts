@@ -177,12 +177,16 @@ const throughput: Bench = {
       return LINES / ((performance.now() - started) / 1000)
     }
     try {
+      await linesPerSecond([fileDestination('/dev/null')]) // warm-up for the logger itself
       const stdoutOnly = await linesPerSecond([fileDestination('/dev/null')])
       const cloudwatch = cloudwatchLogs({
         logGroupName: '/vivr/bench/throughput',
         clientConfig: config(server),
         fallback: () => {},
       })
+      // Warm up: the SDK loads its HTTP handler and signer on the first request; that is start-up, not throughput.
+      cloudwatch.write(shortLine(-1))
+      await cloudwatch.flush()
       const withCloudWatch = await linesPerSecond([fileDestination('/dev/null'), cloudwatch])
       await cloudwatch.close()
       const { delivered, dropped, requests: calls } = cloudwatch.stats()

@@ -87,13 +87,19 @@ export function createEventQueue(maxQueuedBytes: number): EventQueue {
     return size <= readAt ? 0 : -1
   }
 
+  let lastName = ''
+  let lastId = -1
+
   function idOf(logStreamName: string): number {
+    if (logStreamName === lastName && lastId >= 0) return lastId
     let id = streamIdOf.get(logStreamName)
     if (id === undefined) {
       id = streamNames.length
       streamNames.push(logStreamName)
       streamIdOf.set(logStreamName, id)
     }
+    lastName = logStreamName
+    lastId = id
     return id
   }
 
@@ -112,6 +118,7 @@ export function createEventQueue(maxQueuedBytes: number): EventQueue {
       // Stream names are kept only while events use them (one a day by default).
       streamNames.length = 0
       streamIdOf.clear()
+      lastId = -1
     }
   }
 
