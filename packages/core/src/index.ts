@@ -64,7 +64,7 @@ export type { LoggerOptions, SerializedError } from './telemetry/logger.js'
 export { createLogger, fileDestination, serializeError, stdoutDestination } from './telemetry/logger.js'
 export type { MetricKind, MetricSink, Tags, TagValue } from './telemetry/metrics.js'
 export { multiMetrics, noopMetrics } from './telemetry/metrics.js'
-export { DEFAULT_REDACT_KEYS, REDACTED } from './telemetry/redact.js'
+export { DEFAULT_REDACT_KEYS, REDACTED, sensitiveKeyMatcher } from './telemetry/redact.js'
 export {
   booleanOption,
   durationOption,

@@ -1,15 +1,9 @@
-import { DEFAULT_REDACT_KEYS, REDACTED, scrubSecrets } from '@vivr/core'
+import { REDACTED, scrubSecrets, sensitiveKeyMatcher } from '@vivr/core'
 
 const MAX_DEPTH = 8
 const NO_LIMIT = Number.MAX_SAFE_INTEGER
-const normalize = (key: string) => key.toLowerCase().replace(/[-_]/g, '')
-const SENSITIVE = DEFAULT_REDACT_KEYS.map(normalize)
-
 /** Whether a field name holds a secret (core's logger rules: authorization, cookie, password, token…). */
-export function isSensitiveKey(key: string): boolean {
-  const normalized = normalize(key)
-  return SENSITIVE.some((needle) => normalized.includes(needle))
-}
+export const isSensitiveKey = sensitiveKeyMatcher()
 
 export const scrubText = (text: string): string => scrubSecrets(text, NO_LIMIT)
 

@@ -21,17 +21,15 @@ const CARD_LIKE = /^[2-6][\d -]{11,21}\d$/
 const MAY_HOLD_SECRET = /[@=]|bearer|basic |_live_|_test_|whsec_|pass|secret|token|key|\d{12}/i
 
 /**
- * Builds a redactor for log context objects. It walks the object (to a bounded depth), replaces the values of
- * sensitive keys and card-number-like strings, and copies only what it changes, so the common case — a few
- * harmless fields — allocates nothing. Verdicts per key name are cached, since the same keys recur on every line.
+ * Whether a field name holds a secret: it contains one of `keys`, compared case-insensitively and ignoring
+ * `-`, `_` and spaces. Verdicts are cached per name, since the same names recur on every line.
  */
-export function createRedactor(keys: readonly string[]): <T>(value: T) => T {
+export function sensitiveKeyMatcher(keys: readonly string[] = DEFAULT_REDACT_KEYS): (key: string) => boolean {
   const needles = keys.map(normalize)
   // A null-prototype object, not a Map: property lookup by a recurring key string is the fastest cache V8 has.
   const verdicts: Record<string, boolean | undefined> = Object.create(null)
   let cached = 0
-
-  function isSensitive(key: string): boolean {
+  return (key) => {
     let verdict = verdicts[key]
     if (verdict === undefined) {
       const normalized = normalize(key)
@@ -40,6 +38,15 @@ export function createRedactor(keys: readonly string[]): <T>(value: T) => T {
     }
     return verdict
   }
+}
+
+/**
+ * Builds a redactor for log context objects. It walks the object (to a bounded depth), replaces the values of
+ * sensitive keys and card-number-like strings, and copies only what it changes, so the common case — a few
+ * harmless fields — allocates nothing.
+ */
+export function createRedactor(keys: readonly string[]): <T>(value: T) => T {
+  const isSensitive = sensitiveKeyMatcher(keys)
 
   function redactValue(value: unknown, depth: number): unknown {
     if (typeof value === 'string') {
