@@ -7,6 +7,11 @@ export type ObserveOptions = HttpTelemetryOptions
 /** Statuses of responses whose client went away before they were sent (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499
 
+function pathOf(url: string): string {
+  const query = url.indexOf('?')
+  return query < 0 ? url : url.slice(0, query)
+}
+
 /**
  * Request id in and out, the rest of the request inside core's request context, the request-rate meter, and
  * on completion `http.requests`, `http.request.duration` and `errors.count` by route template plus one access log.
@@ -18,9 +23,10 @@ export function observe(options: ObserveOptions = {}): RequestHandler {
     const requestId = http.requestId(req.get(http.requestIdHeader))
     const finish = http.start(requestId)
     res.setHeader(http.requestIdHeader, requestId)
-    res.once('close', () => {
+    // 'close' comes once per response, finished or not, so `on` is enough (and cheaper than `once`).
+    res.on('close', () => {
       const statusCode = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST
-      finish({ method: req.method, route: routeOf(req), statusCode, path: req.originalUrl.split('?')[0] })
+      finish({ method: req.method, route: routeOf(req), statusCode, path: pathOf(req.originalUrl) })
     })
     withContext({ requestId }, next)
   }

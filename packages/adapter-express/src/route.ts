@@ -2,9 +2,9 @@ import { UNMATCHED_ROUTE } from '@vivr/core'
 import type { Request } from 'express'
 
 const ROUTE = Symbol('vivr.route')
-const TEMPLATE = Symbol('vivr.route-template')
+const BASE_URL = Symbol('vivr.route-base-url')
 const tracked = new WeakSet<object>()
-type Slots = { [ROUTE]?: { path?: unknown }; [TEMPLATE]?: string; baseUrl: string }
+type Slots = { [ROUTE]?: { path?: unknown }; [BASE_URL]?: string; baseUrl: string }
 
 function join(baseUrl: string, path: unknown): string {
   const template = Array.isArray(path) ? path.map(String).join('|') : String(path)
@@ -14,7 +14,7 @@ function join(baseUrl: string, path: unknown): string {
 /**
  * Express 4 and 5 both do `req.route = route` on every match, while `req.baseUrl` still holds the mount path of
  * the matching router; it is restored when the request leaves that router (an error handled by the app, say).
- * An accessor on the app's request prototype (installed once) keeps the template as it was at the match.
+ * An accessor on the app's request prototype (installed once) keeps the mount path as it was at the match.
  */
 export function trackRouteTemplates(req: Request): void {
   const prototype: object = Object.getPrototypeOf(req)
@@ -27,15 +27,14 @@ export function trackRouteTemplates(req: Request): void {
     },
     set(this: Slots, route: { path?: unknown } | undefined) {
       this[ROUTE] = route
-      this[TEMPLATE] = route?.path === undefined ? undefined : join(this.baseUrl, route.path)
+      this[BASE_URL] = this.baseUrl
     },
   })
 }
 
 /** The template of the route that matched (`/api` + `/products/:id`), never the raw path; `unmatched` if none. */
 export function routeOf(req: Request): string {
-  const slots = req as unknown as Slots
-  if (slots[TEMPLATE] !== undefined) return slots[TEMPLATE]
   const path: unknown = req.route?.path
-  return path === undefined ? UNMATCHED_ROUTE : join(req.baseUrl, path)
+  if (path === undefined) return UNMATCHED_ROUTE
+  return join((req as unknown as Slots)[BASE_URL] ?? req.baseUrl, path)
 }
