@@ -6,6 +6,16 @@ import type { NextConfig } from 'next'
 
 interface WebpackConfig {
   resolve?: { alias?: Record<string, unknown>; extensionAlias?: Record<string, string[]> }
+  plugins?: unknown[]
+}
+interface WebpackContext {
+  isServer: boolean
+  webpack: {
+    NormalModuleReplacementPlugin: new (
+      pattern: RegExp,
+      replace: (resource: { request: string }) => void,
+    ) => unknown
+  }
 }
 
 const require = createRequire(import.meta.url)
@@ -28,13 +38,20 @@ function sourceAliases(): Record<string, string> {
     const { exports } = JSON.parse(readFileSync(packageJson, 'utf8')) as {
       exports: Record<string, { '@vivr/source'?: string } | string>
     }
-    const entry = exports['.']
-    if (typeof entry === 'object' && entry['@vivr/source']) {
-      aliases[`${name}$`] = join(dirname(packageJson), entry['@vivr/source'])
+    for (const [subpath, entry] of Object.entries(exports)) {
+      if (typeof entry === 'object' && entry['@vivr/source']) {
+        aliases[`${name}${subpath.slice(1)}$`] = join(dirname(packageJson), entry['@vivr/source'])
+      }
     }
   }
   return aliases
 }
+
+// Core's one entry also holds the logger (pino) and the request context (node:async_hooks). Browser code uses
+// none of it (adapter-next/client takes pure helpers), but webpack still resolves those imports: in the browser
+// bundle they resolve to nothing, as adapter-next's own browser build does.
+// (webpack reads `node:` URLs before aliases apply, so that prefix is dropped first.)
+const SERVER_ONLY_IN_BROWSER = { pino: false, async_hooks: false } as const
 
 const config: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR ?? '.next',
@@ -52,9 +69,21 @@ const config: NextConfig = {
     '@prisma/adapter-pg',
     '@electric-sql/pglite',
   ],
-  webpack: (webpackConfig: WebpackConfig) => {
+  webpack: (webpackConfig: WebpackConfig, { isServer, webpack }: WebpackContext) => {
     webpackConfig.resolve ??= {}
-    webpackConfig.resolve.alias = { ...webpackConfig.resolve.alias, ...sourceAliases() }
+    if (!isServer) {
+      webpackConfig.plugins ??= []
+      webpackConfig.plugins.push(
+        new webpack.NormalModuleReplacementPlugin(/^node:async_hooks$/, (resource) => {
+          resource.request = 'async_hooks'
+        }),
+      )
+    }
+    webpackConfig.resolve.alias = {
+      ...webpackConfig.resolve.alias,
+      ...sourceAliases(),
+      ...(isServer ? {} : SERVER_ONLY_IN_BROWSER),
+    }
     webpackConfig.resolve.extensionAlias = {
       ...webpackConfig.resolve.extensionAlias,
       '.js': ['.ts', '.tsx', '.js'],

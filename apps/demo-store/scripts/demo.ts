@@ -29,10 +29,13 @@ const begin = (title: string) => {
   process.stdout.write(`demo: [${step}/${TOTAL_STEPS}] ${title.padEnd(16, ' ')} `)
 }
 const done = (result: string) => say(result)
+const REPO_DIR = join(APP_DIR, '../..')
+/** A path as the person who typed `npm run demo` at the repository root sees it. */
+const shown = (path: string) => (path.startsWith(REPO_DIR) ? relative(REPO_DIR, path) : path)
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`
 
 function loadDotEnv() {
-  const file = join(APP_DIR, '.env')
+  const file = process.env.DEMO_ENV_FILE ?? join(APP_DIR, '.env')
   // Variables already set in the environment win over the file, as with Next.js.
   if (existsSync(file)) process.loadEnvFile(file)
 }
@@ -97,24 +100,23 @@ async function prepareDatabase(): Promise<Database> {
     return { url: external, describe: where }
   }
 
-  const dataDir = join(APP_DIR, 'data/pglite')
+  const dataDir = process.env.DEMO_DATA_DIR ?? join(APP_DIR, 'data/pglite')
   mkdirSync(dataDir, { recursive: true })
-  const { PGlite } = await import('@electric-sql/pglite')
-  const { PrismaPGlite } = await import('pglite-prisma-adapter')
+  const { openPGlite, pgliteAdapter } = await import('../src/db/pglite.js')
   const started = Date.now()
-  let db: InstanceType<typeof PGlite>
+  let db: Awaited<ReturnType<typeof openPGlite>>
   try {
-    db = await PGlite.create(dataDir)
+    db = await openPGlite(dataDir)
   } catch (error) {
     throw new SetupError(
-      `cannot open the embedded database in ${relative(process.cwd(), dataDir)}: ${error instanceof Error ? error.message : error}. Is another demo running? Delete the folder to start over.`,
+      `cannot open the embedded database in ${shown(dataDir)}: ${error instanceof Error ? error.message : error}. Is another demo running? Delete the folder to start over.`,
     )
   }
   const port = portNumber('EMBEDDED_DB_PORT', 0)
   if (port !== 0) await assertPortFree(port, 'EMBEDDED_DB_PORT', 'embedded PostgreSQL')
-  done(`embedded PostgreSQL (PGlite) in ${relative(process.cwd(), dataDir)} (${seconds(started)})`)
+  done(`embedded PostgreSQL (PGlite) in ${shown(dataDir)} (${seconds(started)})`)
   await runMigrations(pgliteConnection(db))
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) })
+  const prisma = new PrismaClient({ adapter: pgliteAdapter(db) })
   await runSeed(prisma)
   await prisma.$disconnect()
   // The storefront and the API are two processes: they share the embedded database over the wire protocol.
@@ -231,7 +233,7 @@ async function main(): Promise<number> {
     },
   })
   if (build.built) say(`demo: storefront built in ${build.seconds} s`)
-  else done(`up to date (${relative(process.cwd(), join(APP_DIR, distDir))})`)
+  else done(`up to date (${shown(join(APP_DIR, distDir))})`)
 
   const webUrl = process.env.WEB_URL ?? `http://localhost:${webPort}`
   const apiUrl = process.env.API_URL ?? `http://localhost:${apiPort}`

@@ -1,3 +1,20 @@
+import * as Sentry from '@sentry/nextjs'
+import { registerObservability } from '@vivr/adapter-next'
+import type { Services } from './server/services'
+
+// The storefront's services (logger, metric sinks, health, lifecycle…) are built in register(), on the server
+// only; the adapter's route wrappers and proxy.ts then use the same logger and metrics.
+let services: Services | undefined
+
+const observability = registerObservability({
+  service: 'vivr-web',
+  // Sentry.init with the kit's shared options and beforeSend (SENTRY_DSN); without a DSN, no Sentry at all.
+  ...(process.env.SENTRY_DSN ? { sentry: { sdk: Sentry } } : {}),
+  logger: () => services!.logger,
+  metrics: () => services!.metrics,
+  requestRate: { mark: () => services?.health.requestRate.mark() },
+})
+
 /**
  * Runs once when the storefront's server starts (Node.js runtime only): Sentry first, so everything after is
  * covered, then the store's services — health checks start in the background and the lifecycle takes over
@@ -5,11 +22,10 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs' || process.env.NEXT_PHASE === 'phase-production-build') return
-  const Sentry = await import('@sentry/nextjs')
-  const { sentryOptions } = await import('@vivr/sink-sentry')
-  if (process.env.SENTRY_DSN) Sentry.init({ ...sentryOptions({ dsn: process.env.SENTRY_DSN }) })
   const { getServices } = await import('./server/runtime')
-  const { logger, config } = getServices()
+  services = getServices()
+  await observability.register()
+  const { logger, config } = services
   logger.info('Storefront started', {
     cache: config.redis ? 'redis' : 'memory',
     payments: config.stripe ? 'stripe' : 'disabled',
@@ -18,4 +34,5 @@ export async function register() {
   })
 }
 
-export { captureRequestError as onRequestError } from '@sentry/nextjs'
+/** Errors in pages and server components (route handlers answer their own through withObservability). */
+export const onRequestError = observability.onRequestError

@@ -144,6 +144,20 @@ export function createApiApp(services: Services): express.Express {
     logger.info('Order shipped', { orderId: request.params.id })
     response.json({ id: request.params.id, status: 'shipped' })
   })
+  // What the storefront's timer does every few minutes, on demand: carts idle for `idleMs` count as abandoned.
+  admin.post('/carts/sweep', async (request, response) => {
+    if (carts.kind !== 'redis') {
+      throw new HttpError(
+        409,
+        "Carts live in the storefront's memory (REDIS_URL not set): the storefront sweeps them",
+      )
+    }
+    const idleMs = request.body?.idleMs ?? config.cartAbandonAfterMs
+    if (typeof idleMs !== 'number' || !Number.isFinite(idleMs) || idleMs < 0) {
+      throw new HttpError(400, 'idleMs must be a number of milliseconds')
+    }
+    response.json({ abandoned: await orders.sweepAbandonedCarts(idleMs) })
+  })
   admin.get('/stats', async (_request, response) => {
     const [byStatus, revenue, customers, cartStats] = await Promise.all([
       db.order.groupBy({ by: ['status'], _count: { _all: true } }),

@@ -1,75 +1,43 @@
 'use client'
 
 import * as Sentry from '@sentry/nextjs'
+import { initBrowserMonitoring } from '@vivr/adapter-next/client'
 import { usePathname } from 'next/navigation'
 import { useEffect } from 'react'
 import type { BrowserConfig } from '@/server/config'
 
-let started = false
-
 /**
- * Browser monitoring, configured at request time by the server (one build serves every environment): Sentry with
- * Session Replay masking all text and blocking media, and Datadog RUM + browser logs in production builds when
- * its ids are set (the guide's settings). Also sends each page's load time to /api/vitals.
+ * Browser monitoring through @vivr/adapter-next, configured at request time by the server (one build serves every
+ * environment): Sentry with Session Replay masking all text and blocking media, and Datadog RUM + browser logs in
+ * production when its ids are set (the guide's settings). Also sends each page's load time to /api/vitals.
  */
 export function Monitoring({ config }: { config: BrowserConfig }) {
   const pathname = usePathname()
 
   useEffect(() => {
-    if (started) return
-    started = true
-    if (config.sentryDsn) {
-      // @vivr/sink-sentry's sentryOptions() would be the shared piece here, but it imports @vivr/core's barrel,
-      // which carries Node-only modules (pino, node:async_hooks) that a browser bundle cannot resolve.
-      Sentry.init({
-        dsn: config.sentryDsn,
-        environment: config.environment,
-        release: config.version,
-        tracesSampleRate: 0.1,
-        beforeSend(event, hint) {
-          const error = hint.originalException
-          if (error instanceof Error && error.message.includes('Network request failed')) return null
-          if (event.request?.headers) {
-            delete event.request.headers.authorization
-            delete event.request.headers.cookie
-          }
-          return event
-        },
-        integrations: [Sentry.replayIntegration({ maskAllText: true, blockAllMedia: true })],
-        replaysSessionSampleRate: 0.1,
-        replaysOnErrorSampleRate: 1.0,
-      })
-    }
     const datadog = config.datadog
-    if (datadog && process.env.NODE_ENV === 'production') {
-      void Promise.all([import('@datadog/browser-rum'), import('@datadog/browser-logs')]).then(
-        ([{ datadogRum }, { datadogLogs }]) => {
-          datadogRum.init({
-            applicationId: datadog.applicationId,
-            clientToken: datadog.clientToken,
-            site: datadog.site,
-            service: 'vivr-frontend',
-            env: config.environment,
-            version: config.version,
-            sessionSampleRate: 100,
-            sessionReplaySampleRate: 100,
-            trackUserInteractions: true,
-            trackResources: true,
-            trackLongTasks: true,
-            defaultPrivacyLevel: 'mask-user-input',
-          })
-          datadogRum.startSessionReplayRecording()
-          datadogLogs.init({
-            clientToken: datadog.clientToken,
-            site: datadog.site,
-            service: 'vivr-frontend',
-            env: config.environment,
-            sessionSampleRate: 100,
-            forwardErrorsToLogs: true,
-          })
-        },
-      )
-    }
+    // The Datadog SDKs are loaded only when they will run.
+    const sdks =
+      datadog && config.environment === 'production'
+        ? Promise.all([import('@datadog/browser-rum'), import('@datadog/browser-logs')])
+        : Promise.resolve(undefined)
+    void sdks.then((loaded) => {
+      initBrowserMonitoring({
+        environment: config.environment,
+        ...(config.sentryDsn && { sentry: { sdk: Sentry, dsn: config.sentryDsn, release: config.version } }),
+        ...(datadog &&
+          loaded && {
+            datadog: {
+              rum: loaded[0].datadogRum,
+              logs: loaded[1].datadogLogs,
+              applicationId: datadog.applicationId,
+              clientToken: datadog.clientToken,
+              site: datadog.site,
+              version: config.version,
+            },
+          }),
+      })
+    })
   }, [config])
 
   useEffect(() => {

@@ -1,22 +1,16 @@
-import { type FetchHandler, observeFetch } from '@vivr/core'
+import { withObservability } from '@vivr/adapter-next'
+import type { FetchHandler } from '@vivr/core'
 import { getServices } from './runtime.js'
 
 /**
- * A Next.js route handler with the kit's request telemetry: request id in and out, request context on every log
- * line, `http.requests` / `http.request.duration` / `api.response_time` by route template, a thrown error
- * answered `{ error, requestId }` and reported, and shutdown waiting for it to finish.
+ * A Next.js route handler observed by @vivr/adapter-next (request id in and out, request context on every log
+ * line, `http.requests` / `http.request.duration` by route template, a thrown error answered `{ error,
+ * requestId }` and reported), plus the guide's `api.response_time`, and shutdown waiting for it to finish.
  */
 export function route<R extends Request, A extends unknown[]>(template: string, handler: FetchHandler<R, A>) {
-  let observed: ((request: R, ...rest: A) => Promise<Response>) | undefined
+  const observed = withObservability(handler, { route: template })
   return async (request: R, ...rest: A): Promise<Response> => {
     const services = getServices()
-    observed ??= observeFetch(handler, template, {
-      logger: services.logger,
-      metrics: services.metrics,
-      requestRate: services.health.requestRate,
-      reporter: services.reporter,
-      environment: services.config.environment,
-    })
     const done = services.beginRequest()
     const started = performance.now()
     try {
@@ -28,10 +22,11 @@ export function route<R extends Request, A extends unknown[]>(template: string, 
   }
 }
 
-/** 303 to a path of this site, so a form post lands on a page. */
-export function redirectTo(request: Request, path: string, headers: Record<string, string> = {}): Response {
-  return new Response(null, {
-    status: 303,
-    headers: { location: new URL(path, request.url).href, ...headers },
-  })
+/**
+ * 303 to a path of this site, so a form post lands on a page. The location stays relative: behind a proxy, or
+ * on 127.0.0.1 vs localhost, the server's idea of its own origin may not be the browser's (and the cart cookie
+ * belongs to the browser's).
+ */
+export function redirectTo(path: string, headers: Record<string, string> = {}): Response {
+  return new Response(null, { status: 303, headers: { location: path, ...headers } })
 }

@@ -12,7 +12,7 @@ export const POST = route('/api/cart', async (request: Request) => {
   const quantity = Number(form.get('quantity') ?? 1)
   const action = form.get('action') === 'set' ? 'set' : 'add'
   if (!Number.isInteger(productId) || productId <= 0 || !Number.isFinite(quantity)) {
-    return redirectTo(request, '/cart?notice=invalid')
+    return redirectTo('/cart?notice=invalid')
   }
   const existing = cartIdFromCookies(request.headers.get('cookie'))
   const cartId = existing ?? crypto.randomUUID()
@@ -22,8 +22,8 @@ export const POST = route('/api/cart', async (request: Request) => {
   } catch (error) {
     // The cart store (Redis) is away: say so on the cart page instead of failing the request.
     logger.warn('Cart unavailable', { error: error instanceof Error ? error.message : String(error) })
-    return redirectTo(request, '/cart?notice=unavailable')
+    return redirectTo('/cart?notice=unavailable')
   }
   logger.info(action === 'add' ? 'Added to cart' : 'Cart updated', { productId, quantity })
-  return redirectTo(request, '/cart', existing ? {} : { 'set-cookie': cartCookie(cartId) })
+  return redirectTo('/cart', existing ? {} : { 'set-cookie': cartCookie(cartId) })
 })

@@ -11,13 +11,13 @@ export const POST = route('/api/checkout', async (request: Request) => {
   const form = await request.formData()
   const cartId = cartIdFromCookies(request.headers.get('cookie'))
   const paymentMethod = form.get('paymentMethod')
-  if (!cartId) return redirectTo(request, `/checkout?error=${encodeURIComponent('Your cart is empty.')}`)
+  if (!cartId) return redirectTo(`/checkout?error=${encodeURIComponent('Your cart is empty.')}`)
   const result = await orders.checkout({
     cartId,
     email: String(form.get('email') ?? ''),
     name: String(form.get('name') ?? ''),
     paymentMethod: isTestPaymentMethod(paymentMethod) ? paymentMethod : 'pm_card_visa',
   })
-  if (result.ok) return redirectTo(request, `/orders/${result.orderId}`)
-  return redirectTo(request, `/checkout?error=${encodeURIComponent(result.message)}`)
+  if (result.ok) return redirectTo(`/orders/${result.orderId}`)
+  return redirectTo(`/checkout?error=${encodeURIComponent(result.message)}`)
 })

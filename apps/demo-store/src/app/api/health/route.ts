@@ -1,6 +1,8 @@
+import { createHealthRoute } from '@vivr/adapter-next'
 import { getServices } from '@/server/runtime'
 
 export const dynamic = 'force-dynamic'
+export const runtime = 'nodejs'
 
 /** The guide's health JSON (503 when unhealthy); a browser (Accept: text/html) gets the status page. */
-export const GET = (request: Request) => getServices().health.handler(request)
+export const GET = (request: Request) => createHealthRoute(getServices().health).GET(request)

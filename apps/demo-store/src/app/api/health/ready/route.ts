@@ -1,7 +1,8 @@
-import { healthEndpoints } from '@vivr/core'
+import { createReadyRoute } from '@vivr/adapter-next'
 import { getServices } from '@/server/runtime'
 
 export const dynamic = 'force-dynamic'
+export const runtime = 'nodejs'
 
 /** Readiness: the database (the one critical dependency); 503 while shutting down. */
-export const GET = (request: Request) => healthEndpoints(getServices().health).ready(request)
+export const GET = (request: Request) => createReadyRoute(getServices().health).GET(request)
