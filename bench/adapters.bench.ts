@@ -1,43 +1,71 @@
-// Express overhead: a bare Express 5 app vs the same app with observe() + the Datadog sink (to a loopback UDP
-// port) + the logger writing to /dev/null. Each server runs in its own child process pinned to CPU 0, the load
-// generator (autocannon) runs here on CPU 1. Sides alternate A-B-B-A in 5 s rounds (10 s per side in all) so
-// drift in the machine's load hits both alike.
+// Express overhead: the same Express 5 app bare, with the kit (observe() + the Datadog sink to a loopback UDP
+// port + the logger writing to /dev/null), and with the usual hand-written version (a hot-shots + pino
+// access-log middleware). Each server runs in its own child process pinned to CPU 0; the load generator
+// (autocannon) runs here on CPU 1. The three take turns in 2.5 s rounds, each order once per cycle, 10 s per side
+// in all, so drift in the machine's load hits all alike; server CPU time is read from /proc as well, because on
+// a shared machine requests per CPU-second vary less than requests per second.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
+import type { Express } from 'express'
 import type { Bench, Figure } from './lib.js'
 
+type Side = 'bare' | 'kit' | 'handWritten'
+const SIDES: readonly Side[] = ['bare', 'kit', 'handWritten']
 const ROLE = process.env.VIVR_ADAPTERS_BENCH_ROLE
-const ROUND_SECONDS = 5
+const ROUND_SECONDS = 2.5
 const CONNECTIONS = 32
 
+async function withKit(app: Express, statsdPort: number): Promise<void> {
+  const { createHealth, createLogger, fileDestination } = await import('@vivr/core')
+  const { observe } = await import('@vivr/adapter-express')
+  const { datadogMetrics } = await import('@vivr/sink-datadog')
+  const logger = createLogger({ service: 'bench', destinations: [fileDestination('/dev/null')] })
+  const metrics = datadogMetrics({ host: '127.0.0.1', port: statsdPort, service: 'bench' })
+  app.use(observe({ logger, metrics, requestRate: createHealth({ checks: [] }).requestRate }))
+}
+
+/** What teams usually write by hand: timing on `finish`, hot-shots with string tags, one pino line. */
+async function withHandWritten(app: Express, statsdPort: number): Promise<void> {
+  const { StatsD } = await import('hot-shots')
+  const { default: pino } = await import('pino')
+  const statsd = new StatsD({
+    host: '127.0.0.1',
+    port: statsdPort,
+    prefix: 'vivr.',
+    globalTags: { env: 'production', service: 'bench' },
+    maxBufferSize: 1432,
+    cacheDns: true,
+  })
+  const log = pino(pino.destination({ dest: '/dev/null', sync: true }))
+  app.use((req, res, next) => {
+    const started = performance.now()
+    res.on('finish', () => {
+      const duration = performance.now() - started
+      const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched'
+      const tags = [`method:${req.method}`, `route:${route}`, `status_code:${res.statusCode}`]
+      statsd.increment('http.requests', 1, tags)
+      statsd.timing('http.request.duration', duration, tags)
+      if (res.statusCode >= 500) statsd.increment('errors.count', 1, tags)
+      log.info({ method: req.method, route, statusCode: res.statusCode, duration }, 'request completed')
+    })
+    next()
+  })
+}
+
 /** The server side, when this file runs as a child process. */
-async function runServer(observed: boolean): Promise<void> {
+async function runServer(side: Side): Promise<void> {
   const { default: express } = await import('express')
   const app = express()
-  if (observed) {
-    const { createHealth, createLogger, fileDestination } = await import('@vivr/core')
-    const { observe, errorHandler } = await import('@vivr/adapter-express')
-    const { datadogMetrics } = await import('@vivr/sink-datadog')
-    const logger = createLogger({ service: 'bench', destinations: [fileDestination('/dev/null')] })
-    const metrics = datadogMetrics({
-      host: '127.0.0.1',
-      port: Number(process.env.STATSD_PORT),
-      service: 'bench',
-    })
-    const health = createHealth({ checks: [] })
-    app.use(observe({ logger, metrics, requestRate: health.requestRate }))
-    app.get('/products/:id', (req, res) => {
-      res.json({ id: req.params.id, name: 'Linen shirt', price: 49.9 })
-    })
-    app.use(errorHandler({ reporter: { captureException: () => undefined }, logger }))
-  } else {
-    app.get('/products/:id', (req, res) => {
-      res.json({ id: req.params.id, name: 'Linen shirt', price: 49.9 })
-    })
-  }
+  const statsdPort = Number(process.env.STATSD_PORT)
+  if (side === 'kit') await withKit(app, statsdPort)
+  if (side === 'handWritten') await withHandWritten(app, statsdPort)
+  app.get('/products/:id', (req, res) => {
+    res.json({ id: req.params.id, name: 'Linen shirt', price: 49.9 })
+  })
   const server = app.listen(0, '127.0.0.1', () => {
     const address = server.address()
     if (typeof address === 'object' && address)
@@ -45,7 +73,7 @@ async function runServer(observed: boolean): Promise<void> {
   })
 }
 
-if (ROLE === 'bare' || ROLE === 'observed') await runServer(ROLE === 'observed')
+if (ROLE && (SIDES as readonly string[]).includes(ROLE)) await runServer(ROLE as Side)
 
 const pinnable = availableParallelism() >= 2 && hasTaskset()
 
@@ -58,13 +86,13 @@ function hasTaskset(): boolean {
   }
 }
 
-async function startServer(role: 'bare' | 'observed', statsdPort: number) {
+async function startServer(side: Side, statsdPort: number) {
   const node = [process.execPath, '--conditions=@vivr/source', '--import', 'tsx', import.meta.filename]
   const [command, ...args] = pinnable ? ['taskset', '-c', '0', ...node] : node
   const child = spawn(command!, args, {
     env: {
       ...process.env,
-      VIVR_ADAPTERS_BENCH_ROLE: role,
+      VIVR_ADAPTERS_BENCH_ROLE: side,
       STATSD_PORT: String(statsdPort),
       NODE_ENV: 'production',
     },
@@ -75,11 +103,24 @@ async function startServer(role: 'bare' | 'observed', statsdPort: number) {
   return { child, url: `http://127.0.0.1:${port}/products/42` }
 }
 
-async function load(url: string, seconds: number) {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds })
+type Server = Awaited<ReturnType<typeof startServer>>
+
+/** CPU seconds (user + system) a process has used, from /proc; NaN where there is no /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
+async function load(server: Server, seconds: number) {
+  const cpuBefore = cpuSeconds(server.child.pid)
+  const result = await autocannon({ url: server.url, connections: CONNECTIONS, duration: seconds })
   return {
     requests: result.requests.total,
-    seconds,
+    cpu: cpuSeconds(server.child.pid) - cpuBefore,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
   }
@@ -95,50 +136,82 @@ const expressOverhead: Bench = {
     await new Promise<void>((resolve) => statsd.bind(0, '127.0.0.1', resolve))
     const children: ChildProcess[] = []
     try {
-      const bare = await startServer('bare', statsd.address().port)
-      const observed = await startServer('observed', statsd.address().port)
-      children.push(bare.child, observed.child)
-      await load(bare.url, 2)
-      await load(observed.url, 2)
-      datagrams = 0
-      const totals = {
-        bare: { requests: 0, seconds: 0, p99: [] as number[], errors: 0 },
-        observed: { requests: 0, seconds: 0, p99: [] as number[], errors: 0 },
+      const servers = {} as Record<Side, Server>
+      for (const side of SIDES) {
+        servers[side] = await startServer(side, statsd.address().port)
+        children.push(servers[side].child)
       }
-      for (const side of ['bare', 'observed', 'observed', 'bare'] as const) {
-        const round = await load(side === 'bare' ? bare.url : observed.url, ROUND_SECONDS)
+      for (const side of [...SIDES, ...SIDES]) await load(servers[side], 1)
+      const totals = Object.fromEntries(
+        SIDES.map((side) => [side, { requests: 0, seconds: 0, cpu: 0, p99: [] as number[], errors: 0 }]),
+      ) as Record<Side, { requests: number; seconds: number; cpu: number; p99: number[]; errors: number }>
+      // Every side goes first, second and third once, twice over: 4 rounds each.
+      const orders: Side[][] = [
+        ['bare', 'kit', 'handWritten'],
+        ['kit', 'handWritten', 'bare'],
+        ['handWritten', 'bare', 'kit'],
+        ['bare', 'handWritten', 'kit'],
+      ]
+      for (const side of orders.flat()) {
+        const round = await load(servers[side], ROUND_SECONDS)
         totals[side].requests += round.requests
-        totals[side].seconds += round.seconds
+        totals[side].seconds += ROUND_SECONDS
+        totals[side].cpu += round.cpu
         totals[side].p99.push(round.p99)
         totals[side].errors += round.errors
       }
-      const rps = (side: 'bare' | 'observed') => Math.round(totals[side].requests / totals[side].seconds)
-      const p99 = (side: 'bare' | 'observed') => Math.max(...totals[side].p99)
-      const errors = totals.bare.errors + totals.observed.errors
-      const note = `${CONNECTIONS} connections, 2×${ROUND_SECONDS} s per side${pinnable ? ', server on CPU 0' : ''}`
+      const rps = (side: Side) => Math.round(totals[side].requests / totals[side].seconds)
+      const perCpu = (side: Side) => Math.round(totals[side].requests / totals[side].cpu)
+      const p99 = (side: Side) => [...totals[side].p99].sort((a, b) => a - b)[1]!
+      const errors = SIDES.reduce((sum, side) => sum + totals[side].errors, 0)
+      const note = `${CONNECTIONS} connections, 4×${ROUND_SECONDS} s per side${pinnable ? ', server on CPU 0' : ''}`
+      const bare = 'bare Express 5'
+      const handWritten = 'hand-written hot-shots + pino middleware'
+      const figure = (
+        name: string,
+        unit: string,
+        ours: number,
+        anchor: number,
+        anchorName: string,
+        higher = true,
+      ) => ({ figure: name, unit, ours, anchor, anchorName, higherIsBetter: higher }) satisfies Figure
       return [
+        figure(
+          `Express + observe() + Datadog UDP + log to /dev/null: throughput (${note})`,
+          'req/s',
+          rps('kit'),
+          rps('bare'),
+          bare,
+        ),
+        figure(
+          '…same: requests per server CPU-second (one dedicated core)',
+          'req/CPU-s',
+          perCpu('kit'),
+          perCpu('bare'),
+          bare,
+        ),
+        figure(
+          `…same: p99 latency, 2nd-best round (delta ${(p99('kit') - p99('bare')).toFixed(1)} ms)`,
+          'ms',
+          p99('kit'),
+          p99('bare'),
+          bare,
+          false,
+        ),
+        figure('…same: throughput', 'req/s', rps('kit'), rps('handWritten'), handWritten),
+        figure(
+          '…same: requests per server CPU-second',
+          'req/CPU-s',
+          perCpu('kit'),
+          perCpu('handWritten'),
+          handWritten,
+        ),
         {
-          figure: `Express 5 + observe() + Datadog UDP + log to /dev/null: throughput (${note})`,
-          unit: 'req/s',
-          ours: rps('observed'),
-          anchor: rps('bare'),
-          anchorName: 'bare Express 5',
-          higherIsBetter: true,
-        },
-        {
-          figure: `…same: p99 latency (delta ${(p99('observed') - p99('bare')).toFixed(1)} ms)`,
-          unit: 'ms',
-          ours: p99('observed'),
-          anchor: p99('bare'),
-          anchorName: 'bare Express 5',
-          higherIsBetter: false,
-        },
-        {
-          figure: '…same: StatsD datagrams received / failed requests',
+          figure: '…same: StatsD datagrams received / failed requests (all sides)',
           unit: '',
           ours: `${datagrams} / ${errors}`,
           anchor: '—',
-          anchorName: 'bare Express 5',
+          anchorName: '',
           higherIsBetter: true,
         },
       ]

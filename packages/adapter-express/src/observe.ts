@@ -1,16 +1,11 @@
 import { createHttpTelemetry, type HttpTelemetryOptions, withContext } from '@vivr/core'
 import type { RequestHandler } from 'express'
-import { routeOf, trackRouteTemplates } from './route.js'
+import { pathOf, routeOf } from './route.js'
 
 export type ObserveOptions = HttpTelemetryOptions
 
 /** Statuses of responses whose client went away before they were sent (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499
-
-function pathOf(url: string): string {
-  const query = url.indexOf('?')
-  return query < 0 ? url : url.slice(0, query)
-}
 
 /**
  * Request id in and out, the rest of the request inside core's request context, the request-rate meter, and
@@ -19,7 +14,6 @@ function pathOf(url: string): string {
 export function observe(options: ObserveOptions = {}): RequestHandler {
   const http = createHttpTelemetry(options)
   return (req, res, next) => {
-    trackRouteTemplates(req)
     const requestId = http.requestId(req.get(http.requestIdHeader))
     const finish = http.start(requestId)
     res.setHeader(http.requestIdHeader, requestId)

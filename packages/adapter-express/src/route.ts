@@ -1,40 +1,37 @@
 import { UNMATCHED_ROUTE } from '@vivr/core'
 import type { Request } from 'express'
 
-const ROUTE = Symbol('vivr.route')
-const BASE_URL = Symbol('vivr.route-base-url')
-const tracked = new WeakSet<object>()
-type Slots = { [ROUTE]?: { path?: unknown }; [BASE_URL]?: string; baseUrl: string }
+export function pathOf(url: string): string {
+  const query = url.indexOf('?')
+  return query < 0 ? url : url.slice(0, query)
+}
 
-function join(baseUrl: string, path: unknown): string {
-  const template = Array.isArray(path) ? path.map(String).join('|') : String(path)
-  return template === '/' && baseUrl ? baseUrl : `${baseUrl}${template}`
+function segments(path: string): number {
+  let count = 0
+  for (let i = 0; i < path.length; i++)
+    if (path[i] === '/' && i + 1 < path.length && path[i + 1] !== '/') count++
+  return count
 }
 
 /**
- * Express 4 and 5 both do `req.route = route` on every match, while `req.baseUrl` still holds the mount path of
- * the matching router; it is restored when the request leaves that router (an error handled by the app, say).
- * An accessor on the app's request prototype (installed once) keeps the mount path as it was at the match.
+ * The mount path of the router whose route matched. `req.baseUrl` holds it while the request is inside that
+ * router, but Express restores it when an error leaves the router for the app's error handler; the raw path
+ * then has more segments than baseUrl + template, and the extra leading ones are the mount path.
  */
-export function trackRouteTemplates(req: Request): void {
-  const prototype: object = Object.getPrototypeOf(req)
-  if (tracked.has(prototype)) return
-  tracked.add(prototype)
-  Object.defineProperty(prototype, 'route', {
-    configurable: true,
-    get(this: Slots) {
-      return this[ROUTE]
-    },
-    set(this: Slots, route: { path?: unknown } | undefined) {
-      this[ROUTE] = route
-      this[BASE_URL] = this.baseUrl
-    },
-  })
+function mountPath(req: Request, template: string): string {
+  const path = pathOf(req.originalUrl)
+  const extra = segments(path) - segments(req.baseUrl) - segments(template)
+  if (extra <= 0 || /[*?{}()[\]]/.test(template)) return req.baseUrl
+  let end = 0
+  for (let seen = 0; seen < segments(req.baseUrl) + extra; seen++) end = path.indexOf('/', end + 1)
+  return end < 0 ? req.baseUrl : path.slice(0, end)
 }
 
 /** The template of the route that matched (`/api` + `/products/:id`), never the raw path; `unmatched` if none. */
 export function routeOf(req: Request): string {
   const path: unknown = req.route?.path
   if (path === undefined) return UNMATCHED_ROUTE
-  return join((req as unknown as Slots)[BASE_URL] ?? req.baseUrl, path)
+  const template = Array.isArray(path) ? path.map(String).join('|') : String(path)
+  const base = typeof path === 'string' ? mountPath(req, template) : req.baseUrl
+  return template === '/' && base ? base : `${base}${template}`
 }

@@ -81,6 +81,12 @@ export function describeExpressAdapter(name: string, { express, ownRouter, modul
         res.status(201).json({ orderId: req.params.orderId })
       })
       api.get('/orders/:orderId/fail', (_req, _res, next) => next(new Error('payment declined')))
+      const v2 = express.Router()
+      v2.get('/items/:itemId', (req, res) => {
+        res.json({ itemId: req.params.itemId })
+      })
+      v2.get('/items/:itemId/fail', (_req, _res, next) => next(new Error('item store down')))
+      api.use('/v2', v2)
       app.use('/api', api)
       app.use('/prod-fail', errorHandler({ reporter, logger, environment: 'production' }))
       app.use(errorHandler({ reporter, logger, environment: 'development' }))
@@ -258,14 +264,19 @@ export function describeExpressAdapter(name: string, { express, ownRouter, modul
       })
 
       it('keeps the mount path in the route of an error raised in a sub-router and handled by the app', async () => {
-        expect((await fetch(`${base}/api/orders/o-1/fail`)).status).toBe(500)
+        expect((await fetch(`${base}/api/orders/o-1/fail?debug=1`)).status).toBe(500)
+        expect((await fetch(`${base}/api/v2/items/i-7/fail/`)).status).toBe(500)
+        expect((await fetch(`${base}/api/v2/items/i-7`)).status).toBe(200)
         await settled()
-        expect(reporter.captured[0]!.context.tags?.route).toBe('/api/orders/:orderId/fail')
-        expect(metrics.find('http.requests')[0]!.tags).toEqual({
-          method: 'GET',
-          route: '/api/orders/:orderId/fail',
-          status_code: 500,
-        })
+        expect(reporter.captured.map((c) => c.context.tags?.route)).toEqual([
+          '/api/orders/:orderId/fail',
+          '/api/v2/items/:itemId/fail',
+        ])
+        expect(metrics.find('http.requests').map((c) => c.tags.route)).toEqual([
+          '/api/orders/:orderId/fail',
+          '/api/v2/items/:itemId/fail',
+          '/api/v2/items/:itemId',
+        ])
       })
 
       it("uses the error's own status", async () => {
