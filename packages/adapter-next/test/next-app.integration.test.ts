@@ -63,7 +63,7 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', ()
       DD_AGENT_HOST: '127.0.0.1',
       DD_AGENT_PORT: String(statsd.port),
     })
-  }, 240_000)
+  }, 360_000)
 
   afterAll(async () => {
     await app?.stop()
