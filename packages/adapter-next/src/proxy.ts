@@ -1,5 +1,5 @@
 import { createRouteMatcher, type MetricSink, normalizePath, UNMATCHED_ROUTE } from '@vivr/core'
-import { registered } from './registry.js'
+import { getObservability } from './registry.js'
 
 export interface CountRequestsOptions {
   /** Route patterns (`/products/[id]`); a path matching none counts as `unmatched`. @default none: ids in paths become `[id]` */
@@ -17,7 +17,7 @@ export function countRequests(options: CountRequestsOptions = {}): (request: Req
   const match = options.routes ? createRouteMatcher(options.routes) : undefined
   return (request) => {
     try {
-      const metrics = options.metrics ?? registered()?.metrics
+      const metrics = options.metrics ?? getObservability()?.metrics
       if (!metrics) return
       const pathname = new URL(request.url).pathname
       const endpoint = match ? (match(pathname) ?? UNMATCHED_ROUTE) : normalizePath(pathname)

@@ -8,7 +8,7 @@ import {
   OptionError,
 } from '@vivr/core'
 import { type SentryLike, type SentryOptionsInput, sentryOptions, sentryReporter } from '@vivr/sink-sentry'
-import { type Observability, registered, registerOnce } from './registry.js'
+import { getObservability, type Observability, registerOnce } from './registry.js'
 
 /** What Next.js passes to `onRequestError` (instrumentation.ts). */
 export interface NextRequestInfo {
@@ -88,7 +88,7 @@ export function registerObservability(options: RegisterOptions = {}) {
     },
     /** Errors Next.js caught in pages, server components, actions and routes not wrapped by withObservability. */
     onRequestError(error: unknown, request: NextRequestInfo, context: NextErrorContext): void {
-      const current = registered()
+      const current = getObservability()
       if (!current) return
       const route = context.routePath
       try {

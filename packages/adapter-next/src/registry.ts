@@ -19,7 +19,8 @@ const holder = () => {
   return global[KEY]
 }
 
-export function registered(): Observability | undefined {
+/** What register() in instrumentation.ts built in this process (undefined before): for code of your own. */
+export function getObservability(): Observability | undefined {
   return holder().current
 }
 

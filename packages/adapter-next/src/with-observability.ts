@@ -1,5 +1,5 @@
 import { type FetchHandler, type ObserveFetchOptions, OptionError, observeFetch } from '@vivr/core'
-import { type Observability, registered } from './registry.js'
+import { getObservability, type Observability } from './registry.js'
 
 export interface WithObservabilityOptions extends ObserveFetchOptions {
   /** The route template, e.g. `/api/products/[id]`: the `route` tag, never the raw path. */
@@ -23,7 +23,7 @@ export function withObservability<R extends Request, A extends unknown[]>(
     | undefined
   return (request, ...rest) => {
     // Resolved per process registration, not at import: `next build` imports routes without calling register().
-    const current = registered()
+    const current = getObservability()
     if (bound?.to !== current || !bound) {
       const handle = observeFetch(handler, options.route, {
         ...options,

@@ -7,7 +7,7 @@ import {
   createHealthRoute,
   createLiveRoute,
   createReadyRoute,
-  registered,
+  getObservability,
   registerObservability,
   withObservability,
 } from '../src/index.js'
@@ -136,7 +136,7 @@ describe('registerObservability, then the defaults everything uses', () => {
   const count = countRequests({ routes: ['/', '/products/[id]', '/docs/[...slug]'] })
 
   it('before register(): handlers work and record nothing', async () => {
-    expect(registered()).toBeUndefined()
+    expect(getObservability()).toBeUndefined()
     expect((await GET(get('/api/ping'))).status).toBe(200)
     expect(count(get('/products/1'))).toBeUndefined()
   })
@@ -153,7 +153,7 @@ describe('registerObservability, then the defaults everything uses', () => {
     process.env.NEXT_RUNTIME = 'edge'
     try {
       await registerObservability({ logger, metrics: () => metrics, reporter }).register()
-      expect(registered()).toBeUndefined()
+      expect(getObservability()).toBeUndefined()
     } finally {
       if (previous === undefined) delete process.env.NEXT_RUNTIME
       else process.env.NEXT_RUNTIME = previous
@@ -173,7 +173,7 @@ describe('registerObservability, then the defaults everything uses', () => {
     await Promise.all([instrumentation.register(), instrumentation.register()])
     await registerObservability({ metrics: memoryMetrics() }).register()
     expect(built).toBe(1)
-    expect(registered()?.metrics).toBe(metrics)
+    expect(getObservability()?.metrics).toBe(metrics)
 
     await GET(get('/api/ping', { 'x-request-id': 'ping-1' }))
     expect(metrics.find('http.requests')[0]?.tags).toEqual({
