@@ -58,13 +58,13 @@ export function registerObservability(options: RegisterOptions = {}) {
       "the Sentry namespace (import * as Sentry from '@sentry/nextjs')",
     )
   }
-  const build = (option: unknown, name: string) => {
+  const instanceOrFactory = (option: unknown, name: string) => {
     if (option !== undefined && typeof option !== 'object' && typeof option !== 'function') {
       throw new OptionError(name, option, 'an instance or a function returning one')
     }
   }
-  build(options.logger, 'logger')
-  build(options.metrics, 'metrics')
+  instanceOrFactory(options.logger, 'logger')
+  instanceOrFactory(options.metrics, 'metrics')
 
   async function setup(): Promise<Observability> {
     if (sentry) {
