@@ -45,7 +45,8 @@ function replayEvents(payload: unknown): string {
   return body[0] === 0x5b ? body.toString('utf8') : inflateSync(body).toString('utf8')
 }
 
-describe('a real Next.js 16 app using the adapter (next build + next start)', () => {
+// Generous per-test bounds: this file runs beside the rest of the suite on a 2-core machine.
+describe('a real Next.js 16 app using the adapter (next build + next start)', { timeout: 60_000 }, () => {
   let sentry: SentryServer
   let statsd: StatsdListener
   let intake: Awaited<ReturnType<typeof startIntake>>
@@ -118,7 +119,7 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', ()
         tags('vivr.errors.count').some(
           (t) => t.includes('route:/api/orders') && t.includes('status_code:500'),
         ),
-      { timeoutMs: 5000 },
+      { timeoutMs: 10_000 },
     )
   })
 
@@ -132,7 +133,7 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', ()
       () =>
         seen('vivr.http.requests', ['method:GET', 'route:/api/products/[id]', 'status_code:200']) &&
         seen('vivr.http.request.duration', ['route:/api/products/[id]', 'status_code:200']),
-      { timeoutMs: 5000 },
+      { timeoutMs: 10_000 },
     )
   })
 
@@ -142,7 +143,7 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', ()
       tags('vivr.http.requests').filter((t) => t.includes(`endpoint:${endpoint}`) && t.includes('method:GET'))
         .length
     await statsd.waitFor(() => byEndpoint('/products/[id]') >= 2 && byEndpoint('unmatched') >= 1, {
-      timeoutMs: 5000,
+      timeoutMs: 10_000,
     })
     expect(byEndpoint('/')).toBe(1)
     expect(tags('vivr.http.requests').some((t) => t.some((tag) => tag.startsWith('endpoint:/api')))).toBe(
@@ -175,7 +176,9 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', ()
       await browser?.close()
     })
 
-    it('initialises Sentry Replay and Datadog RUM + logs without errors, and masks text and inputs', async () => {
+    it('initialises Sentry Replay and Datadog RUM + logs without errors, and masks text and inputs', {
+      timeout: 120_000,
+    }, async () => {
       const page = await browser.newPage()
       const problems: string[] = []
       page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`))
@@ -231,7 +234,7 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', ()
       await page.evaluate(() => Reflect.get(window, '__monitoring').flushReplay())
       const recordings = () =>
         sentry.envelopes.flatMap((e) => e.items.filter((i) => i.header.type === 'replay_recording'))
-      await expect.poll(() => recordings().length, { timeout: 15_000 }).toBeGreaterThan(0)
+      await expect.poll(() => recordings().length, { timeout: 30_000 }).toBeGreaterThan(0)
       const recorded = recordings()
         .map((item) => replayEvents(item.payload))
         .join('\n')
@@ -242,7 +245,7 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', ()
 
       await page.close({ runBeforeUnload: true })
       await expect
-        .poll(() => intake.received.some((r) => r.forward.includes('/rum')), { timeout: 10_000 })
+        .poll(() => intake.received.some((r) => r.forward.includes('/rum')), { timeout: 20_000 })
         .toBe(true)
       expect(problems).toEqual([])
     })
