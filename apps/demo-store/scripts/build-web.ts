@@ -21,7 +21,7 @@ function* files(dir: string): Generator<string> {
 }
 
 /** What the storefront bundle is made of: its sources, its config, and the kit packages it bundles from source. */
-function inputsHash(): string {
+export function inputsHash(): string {
   const hash = createHash('sha256')
   const manifest = JSON.parse(readFileSync(join(APP_DIR, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>
@@ -55,6 +55,7 @@ export type BuildOutcome = { built: false } | { built: true; seconds: number }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(dirname(lock), { recursive: true })
   const deadline = Date.now() + 15 * 60_000
   for (;;) {
     try {

@@ -212,28 +212,40 @@ async function main(): Promise<number> {
   done(`${webPort} (storefront) and ${apiPort} (API) are free`)
 
   begin('prisma client')
-  let started = Date.now()
+  const started = Date.now()
   done(`${generateClient()} (${seconds(started)})`)
 
   begin('database')
   const database = await prepareDatabase()
 
   begin('storefront build')
-  started = Date.now()
   const distDir = process.env.NEXT_DIST_DIR ?? '.next'
-  let announced = false
-  const build = await ensureWebBuild({
-    distDir,
-    onLine: (line) => {
-      if (!announced) {
-        announced = true
-        say('building (next build, a minute or two the first time)…')
-      }
-      say(`  │ ${line}`)
-    },
-  })
-  if (build.built) say(`demo: storefront built in ${build.seconds} s`)
-  else done(`up to date (${shown(join(APP_DIR, distDir))})`)
+  const buildMode = process.env.DEMO_BUILD ?? 'auto'
+  if (buildMode !== 'auto' && buildMode !== 'skip') {
+    throw new SetupError(`DEMO_BUILD="${buildMode}": expected auto (build when the sources changed) or skip`)
+  }
+  if (buildMode === 'skip') {
+    if (!existsSync(join(APP_DIR, distDir, 'BUILD_ID'))) {
+      throw new SetupError(
+        `DEMO_BUILD=skip, but ${shown(join(APP_DIR, distDir))} holds no build: unset DEMO_BUILD`,
+      )
+    }
+    done(`skipped (DEMO_BUILD=skip): using ${shown(join(APP_DIR, distDir))}`)
+  } else {
+    let announced = false
+    const build = await ensureWebBuild({
+      distDir,
+      onLine: (line) => {
+        if (!announced) {
+          announced = true
+          say('building (next build, a minute or two the first time)…')
+        }
+        say(`  │ ${line}`)
+      },
+    })
+    if (build.built) say(`demo: storefront built in ${build.seconds} s`)
+    else done(`up to date (${shown(join(APP_DIR, distDir))})`)
+  }
 
   const webUrl = process.env.WEB_URL ?? `http://localhost:${webPort}`
   const apiUrl = process.env.API_URL ?? `http://localhost:${apiPort}`

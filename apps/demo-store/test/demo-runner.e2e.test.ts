@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { unusedPort } from '@vivr/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APP_DIR } from '../scripts/build-web.js'
-import { buildStorefront, E2E_DIST_DIR, healthOf } from './support/processes.js'
+import { buildStorefront, eventually, healthOf } from './support/processes.js'
 
 interface Run {
   output: string[]
@@ -16,13 +16,15 @@ interface Run {
 }
 
 /** `npm run demo` as a user starts it, with only what a fresh machine has: no database, Redis or Stripe. */
-function runDemo(env: Record<string, string>): Run {
+function runDemo(distDir: string, env: Record<string, string>): Run {
   const child = spawn(process.execPath, ['--conditions=@vivr/source', '--import', 'tsx', 'scripts/demo.ts'], {
     cwd: APP_DIR,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
-      NEXT_DIST_DIR: E2E_DIST_DIR,
+      NEXT_DIST_DIR: distDir,
+      // The build this test file made (a rebuild here would pull files from under other test files' storefronts).
+      DEMO_BUILD: 'skip',
       DEMO_ENV_FILE: '/dev/null',
       NODE_ENV: 'production',
       DD_AGENT_HOST: '127.0.0.1',
@@ -65,12 +67,13 @@ function runDemo(env: Record<string, string>): Run {
 describe('npm run demo', () => {
   let blocker: Server
   let dataDir: string
+  let distDir: string
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'vivr-demo-data-'))
     blocker = createServer()
     await new Promise<void>((resolve) => blocker.listen(0, resolve))
-    await buildStorefront()
+    distDir = await buildStorefront()
   }, 900_000)
 
   afterAll(async () => {
@@ -80,7 +83,11 @@ describe('npm run demo', () => {
 
   it('stops at once, naming the port, when the storefront port is taken', async () => {
     const taken = (blocker.address() as { port: number }).port
-    const run = runDemo({ PORT: String(taken), API_PORT: String(await unusedPort()), DEMO_DATA_DIR: dataDir })
+    const run = runDemo(distDir, {
+      PORT: String(taken),
+      API_PORT: String(await unusedPort()),
+      DEMO_DATA_DIR: dataDir,
+    })
     expect(await run.exited).toBe(1)
     expect(run.output.join('\n')).toContain(
       `demo: port ${taken} (storefront) is in use: stop whatever listens there, or set PORT to another port`,
@@ -89,7 +96,7 @@ describe('npm run demo', () => {
 
   it('stops naming DATABASE_URL when the database it points at does not answer', async () => {
     const closedPort = await unusedPort()
-    const run = runDemo({
+    const run = runDemo(distDir, {
       PORT: String(await unusedPort()),
       API_PORT: String(await unusedPort()),
       DATABASE_URL: `postgresql://app:hunter2@127.0.0.1:${closedPort}/store`,
@@ -105,7 +112,12 @@ describe('npm run demo', () => {
   it('with nothing configured: embedded database, both processes up, degraded where a service is missing; Ctrl-C stops all', async () => {
     const webPort = await unusedPort()
     const apiPort = await unusedPort()
-    const run = runDemo({ PORT: String(webPort), API_PORT: String(apiPort), DEMO_DATA_DIR: dataDir })
+    const run = runDemo(distDir, {
+      PORT: String(webPort),
+      API_PORT: String(apiPort),
+      DEMO_DATA_DIR: dataDir,
+      HEALTH_INTERVAL_MS: '500',
+    })
     try {
       await run.waitForOutput('demo: ready', 180_000)
       const text = run.output.join('\n')
@@ -120,11 +132,16 @@ describe('npm run demo', () => {
         expect(text).toContain(step)
       }
       expect(text).toContain('embedded PostgreSQL (PGlite)')
+      expect(text).toContain('skipped (DEMO_BUILD=skip)')
       expect(text).toContain(`Storefront    http://localhost:${webPort}`)
       expect(text).toContain(`API           http://localhost:${apiPort}/api/health`)
 
       const web = `http://127.0.0.1:${webPort}`
-      const health = await healthOf(web)
+      // The first checks run while both processes start at once: allow the database a moment.
+      const health = await eventually(
+        () => healthOf(web),
+        (h) => h.checks.database?.status === 'ok',
+      )
       expect(health).toMatchObject({
         httpStatus: 200,
         status: 'degraded',
@@ -134,7 +151,10 @@ describe('npm run demo', () => {
           payment: { status: 'degraded', message: 'Stripe not configured' },
         },
       })
-      expect((await healthOf(`http://127.0.0.1:${apiPort}`)).checks.database?.status).toBe('ok')
+      await eventually(
+        () => healthOf(`http://127.0.0.1:${apiPort}`),
+        (h) => h.checks.database?.status === 'ok',
+      )
       expect(await (await fetch(web)).text()).toContain('Mechanical Keyboard')
 
       // The in-memory cart works; checkout explains why it is off.
@@ -151,5 +171,5 @@ describe('npm run demo', () => {
     }
     expect(await run.exited).toBe(0)
     expect(run.output.join('\n')).toContain('demo: stopped')
-  })
+  }, 300_000)
 })

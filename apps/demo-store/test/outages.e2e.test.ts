@@ -29,6 +29,7 @@ describe('outage drills: Redis and PostgreSQL the test owns go away and come bac
   let redis: OwnRedis
   let database: TcpProxy
   let web: StoreProcess
+  let cartCookie: string
 
   beforeAll(async () => {
     const [databaseUrl] = await Promise.all([freshDatabase(DATABASE), buildStorefront()])
@@ -59,6 +60,7 @@ describe('outage drills: Redis and PostgreSQL the test owns go away and come bac
     const { location, cookie } = await addToCart(web)
     expect(location).toBe('/cart')
     expect(cookie).toMatch(/^cart_id=/)
+    cartCookie = cookie!
   })
 
   it('Redis down: health degraded with 200, readiness 200, pages still served, the cart says it is unavailable', async () => {
@@ -79,7 +81,7 @@ describe('outage drills: Redis and PostgreSQL the test owns go away and come bac
     expect((await fetch(`${web.url}/products/pocket-speaker`)).status).toBe(200)
 
     expect((await addToCart(web)).location).toBe('/cart?notice=unavailable')
-    const cart = await fetch(`${web.url}/cart`)
+    const cart = await fetch(`${web.url}/cart`, { headers: { cookie: cartCookie } })
     expect(cart.status).toBe(200)
     expect(await cart.text()).toContain('The cart is unavailable right now')
   })
@@ -91,7 +93,10 @@ describe('outage drills: Redis and PostgreSQL the test owns go away and come bac
       (h) => h.checks.cache?.status === 'ok',
       { timeoutMs: 20_000 },
     )
-    expect((await addToCart(web)).location).toBe('/cart')
+    expect((await addToCart(web, cartCookie)).location).toBe('/cart')
+    // This Redis keeps nothing on disk: after its crash the cart starts over, and works.
+    const cart = await fetch(`${web.url}/cart`, { headers: { cookie: cartCookie } })
+    expect(await cart.text()).toContain('Cart (1)')
   })
 
   it('PostgreSQL down: unhealthy with 503, readiness 503, liveness still 200', async () => {

@@ -178,7 +178,10 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
       'customers.signups',
     ]
     await statsd.waitFor(
-      () => kpis.every((name) => metric(name)) && metric('cart.abandoned', 'vivr-api') !== undefined,
+      () =>
+        kpis.every((name) => metric(name)) &&
+        metric('cart.abandoned', 'vivr-api') !== undefined &&
+        metric('conversion.rate', 'vivr-api') !== undefined,
       {
         timeoutMs: 10_000,
       },
@@ -201,6 +204,12 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
       (m) => m.name === 'vivr.http.requests' && m.tags.includes('route:/api/checkout'),
     )
     expect(checkoutRequests?.tags).toEqual(expect.arrayContaining(['method:POST', 'status_code:303']))
+    // Pages are counted by proxy.ts, by route pattern (never the raw path).
+    const productPages = statsd.metrics.find(
+      (m) => m.name === 'vivr.http.requests' && m.tags.includes('endpoint:/products/[slug]'),
+    )
+    expect(productPages?.tags).toEqual(expect.arrayContaining(['method:GET', 'service:vivr-web']))
+    expect(statsd.metrics.some((m) => m.tags.includes('endpoint:/products/studio-headphones'))).toBe(false)
     expect(statsd.metrics.some((m) => m.name === 'vivr.api.response_time' && m.type === 'ms')).toBe(true)
     expect(
       statsd.metrics.find((m) => m.name === 'vivr.database.query.duration' && m.tags.includes('model:Order'))
@@ -293,8 +302,9 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
     )
     const declined = stripe.intents.at(-1)!
     expect(declined.status).toBe('requires_payment_method')
-    await statsd.waitFor(() =>
-      statsd.metrics.some((m) => m.name === 'vivr.payments.failure_rate' && m.value === 0.5),
+    await statsd.waitFor(
+      () => statsd.metrics.some((m) => m.name === 'vivr.payments.failure_rate' && m.value === 0.5),
+      { timeoutMs: 10_000 },
     )
 
     // Stripe later reports the intent paid (say, the customer retried in a hosted page): the API settles the order.

@@ -29,7 +29,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <span className="spacer" />
             <a href="/api/health">Status</a>
             <Link href="/cart" data-testid="cart-link">
-              Cart{count > 0 ? ` (${count})` : ''}
+              {count > 0 ? `Cart (${count})` : 'Cart'}
             </Link>
           </nav>
         </header>

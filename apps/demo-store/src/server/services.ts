@@ -154,10 +154,24 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
     checks: [
       prismaCheck(database.client, { timeoutMs: 1000, tags: ['ready'] }),
       redis ? redisCheck(redis, { timeoutMs: 500 }) : notConfigured('cache', REDIS_NOT_CONFIGURED),
-      stripeCheck(payments.stripe, { timeoutMs: 2000 }),
+      // Background runs never make a probe wait, so Stripe gets a generous deadline (results are cached 60 s).
+      stripeCheck(payments.stripe, { timeoutMs: 3000 }),
     ],
     environment: config.environment,
     version: config.version,
+  })
+  health.onChange((change) => {
+    if (change.kind !== 'check' || (change.previous === undefined && change.current.status === 'ok')) return
+    const { name, previous, current } = change
+    const fields = {
+      check: name,
+      previous,
+      status: current.status,
+      reason: current.message,
+      latency: current.latency,
+    }
+    if (current.status === 'ok') logger.info('Health check recovered', fields)
+    else logger.warn('Health check failing', fields)
   })
   publishHealthToDatadog(health, datadog)
   publishHealthToPrometheus(health, prometheus)

@@ -1,21 +1,41 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { unusedPort } from '@vivr/testkit'
 import pg from 'pg'
-import { APP_DIR, ensureWebBuild, NEXT_BIN } from '../../scripts/build-web.js'
+import { APP_DIR, ensureWebBuild, inputsHash, NEXT_BIN } from '../../scripts/build-web.js'
 import { generateClient } from '../../scripts/generate-client.mjs'
 import { migrate, pgConnection } from '../../src/db/migrate.js'
 import { seed } from '../../src/db/seed.js'
 
-/** The e2e build lives beside the demo's own `.next`, so the tests never disturb a running demo. */
-export const E2E_DIST_DIR = '.next-e2e'
+/**
+ * E2E builds live beside the demo's own `.next` (the tests never disturb a running demo), one folder per set of
+ * inputs: when sources change during a run, a new build goes to a new folder and never pulls the files from under
+ * a storefront another test file is running.
+ */
+const E2E_BUILDS = '.next-e2e'
+const KEEP_OLD_BUILDS_MS = 30 * 60_000
+let distDir: string | undefined
 export const ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres'
 
-/** Builds the storefront once per source change; parallel test files wait for the same build. */
-export async function buildStorefront(): Promise<void> {
+/** Builds the storefront once per source change (parallel test files wait for the same build); its folder. */
+export async function buildStorefront(): Promise<string> {
   generateClient()
-  await ensureWebBuild({ distDir: E2E_DIST_DIR })
+  const current = `${E2E_BUILDS}/${inputsHash().slice(0, 16)}`
+  await ensureWebBuild({ distDir: current })
+  distDir = current
+  const root = join(APP_DIR, E2E_BUILDS)
+  for (const entry of readdirSync(root)) {
+    if (`${E2E_BUILDS}/${entry}` === current) continue
+    const path = join(root, entry)
+    // Another test file may be pruning at the same time.
+    const modified = statSync(path, { throwIfNoEntry: false })?.mtimeMs
+    if (modified !== undefined && Date.now() - modified > KEEP_OLD_BUILDS_MS) {
+      rmSync(path, { recursive: true, force: true })
+    }
+  }
+  return current
 }
 
 /** A fresh database `name` on the shared PostgreSQL, migrated and seeded; returns its URL. */
@@ -84,7 +104,6 @@ const BASE_ENV: NodeJS.ProcessEnv = {
   NODE_ENV: 'production',
   NEXT_TELEMETRY_DISABLED: '1',
   NEXT_MANUAL_SIG_HANDLE: 'true',
-  NEXT_DIST_DIR: E2E_DIST_DIR,
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   // A metric sink pointed nowhere would only add noise; tests that look at DogStatsD set their own port.
   DD_AGENT_HOST: '127.0.0.1',
@@ -103,9 +122,11 @@ function spawnStore(kind: 'web' | 'api', port: number, env: Record<string, strin
   const inherited = Object.fromEntries(
     INHERITED.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
   )
+  if (!distDir) throw new Error('buildStorefront() first: the storefront has no build yet')
   const childEnv: NodeJS.ProcessEnv = {
     ...inherited,
     ...BASE_ENV,
+    NEXT_DIST_DIR: distDir,
     ...(kind === 'web' ? { PORT: String(port) } : { API_PORT: String(port) }),
     ...env,
   }
