@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { inflateSync } from 'node:zlib'
 import {
   type CloudWatchLogsServer,
   launchChromium,
@@ -13,6 +14,7 @@ import {
 import type { Browser } from 'playwright-core'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCorsProxy } from './support/cors-proxy.js'
 import {
   buildStorefront,
   dropDatabase,
@@ -33,15 +35,32 @@ const WEBHOOK_SECRET = 'whsec_e2e_storefront'
 const ADMIN_TOKEN = 'e2e-admin-token'
 const VERSION = '9.9.9-e2e'
 
+/** Session Replay recordings received so far: a JSON header line, then the (deflated) rrweb events. */
+function recordingsOf(sentry: SentryServer): string[] {
+  return sentry.envelopes.flatMap((envelope) =>
+    envelope.items.flatMap((item) => {
+      if (item.header.type !== 'replay_recording' || !Buffer.isBuffer(item.payload)) return []
+      const body = item.payload.subarray(item.payload.indexOf(0x0a) + 1)
+      try {
+        return [inflateSync(body).toString('utf8')]
+      } catch {
+        return [body.toString('utf8')]
+      }
+    }),
+  )
+}
+
 describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stripe, DogStatsD, CloudWatch, Sentry', () => {
   let statsd: StatsdListener
   let cloudwatch: CloudWatchLogsServer
   let sentry: SentryServer
+  let sentryCors: { port: number; close(): Promise<void> }
   let stripe: StripePaymentsServer
   let web: StoreProcess
   let api: StoreProcess
   let browser: Browser
   let orderId: string
+  const replayRecordings = () => recordingsOf(sentry)
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true })
@@ -52,6 +71,7 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
       startSentryServer(),
       startStripePaymentsServer(),
     ])
+    sentryCors = await startCorsProxy(sentry.port)
     const env = {
       DATABASE_URL: databaseUrl,
       APP_VERSION: VERSION,
@@ -68,7 +88,7 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: cloudwatch.endpoint,
       CLOUDWATCH_LOG_GROUP: LOG_GROUP,
       SENTRY_DSN: sentry.dsn,
-      NEXT_PUBLIC_SENTRY_DSN: sentry.dsn,
+      NEXT_PUBLIC_SENTRY_DSN: sentry.dsn.replace(`:${sentry.port}/`, `:${sentryCors.port}/`),
       ADMIN_TOKEN,
     }
     ;[web, api, browser] = await Promise.all([startWeb(env), startApi(env), launchChromium()])
@@ -77,7 +97,13 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
   afterAll(async () => {
     await browser?.close()
     await Promise.all([web?.stop(), api?.stop()])
-    await Promise.all([statsd?.close(), cloudwatch?.close(), sentry?.close(), stripe?.close()])
+    await Promise.all([
+      statsd?.close(),
+      cloudwatch?.close(),
+      sentry?.close(),
+      stripe?.close(),
+      sentryCors?.close(),
+    ])
     await dropDatabase(DATABASE)
   }, 60_000)
 
@@ -142,6 +168,35 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
     await page.close()
   }, 180_000)
 
+  it('reports a browser error to Sentry from the page, with its Session Replay', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${web.url}/products/pocket-speaker`)
+    // The browser SDK starts in an effect once the page has hydrated.
+    await expect
+      .poll(() => page.evaluate(() => Reflect.has(globalThis, '__SENTRY__')), { timeout: 15_000 })
+      .toBe(true)
+    await page.evaluate(() => {
+      setTimeout(() => {
+        throw new Error('Client drill: the add-to-cart button broke')
+      })
+    })
+    const events = await sentry.waitForEvents(
+      (all) => all.some((e) => e.exception?.values?.some((v) => v.value?.includes('Client drill'))),
+      15_000,
+    )
+    const event = events.find((e) => e.exception?.values?.some((v) => v.value?.includes('Client drill')))!
+    expect(event.request?.url).toBe(`${web.url}/products/pocket-speaker`)
+    expect(event.environment).toBe('production')
+    // replaysOnErrorSampleRate 1.0: the error's replay is sent too, with every text masked.
+    await expect.poll(() => replayRecordings().length, { timeout: 20_000 }).toBeGreaterThan(0)
+    const recording = replayRecordings().join('\n')
+    expect(recording).toContain('"type":2') // rrweb's full snapshot of the page
+    expect(recording).not.toContain('Pocket Speaker')
+    expect(recording).not.toContain('Add to cart')
+    expect(recording).toContain('****** *******') // "Pocket Speaker", masked
+    await page.close()
+  }, 60_000)
+
   it('the admin API lists the order, behind its bearer token', async () => {
     const unauthorized = await fetch(`${api.url}/api/admin/orders`)
     expect(unauthorized.status).toBe(401)
@@ -168,8 +223,9 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
     })
     expect(await swept.json()).toEqual({ abandoned: 1 })
 
+    // The latest line of each metric (counters also send a 0 at startup).
     const metric = (name: string, service = 'vivr-web') =>
-      statsd.metrics.find((m) => m.name === `vivr.${name}` && m.tags.includes(`service:${service}`))
+      statsd.metrics.findLast((m) => m.name === `vivr.${name}` && m.tags.includes(`service:${service}`))
     const kpis = [
       'orders.created',
       'revenue.processed',
@@ -180,6 +236,7 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
     await statsd.waitFor(
       () =>
         kpis.every((name) => metric(name)) &&
+        metric('orders.created')?.value === 1 &&
         metric('cart.abandoned', 'vivr-api') !== undefined &&
         metric('conversion.rate', 'vivr-api') !== undefined,
       {

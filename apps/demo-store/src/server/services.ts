@@ -216,6 +216,14 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
     }
   }
 
+  if (options.sweepCarts) {
+    // The storefront's KPI counters exist from the start at 0, so dashboards and rate() see a series before the
+    // first order (Prometheus only exposes a series once it has been written).
+    business.ordersCreated(0, { currency: 'usd', payment_method: 'card' })
+    business.customerSignups(0)
+    business.cartAbandonment(0)
+  }
+
   const sweeper = options.sweepCarts
     ? setInterval(
         () => {
@@ -227,7 +235,15 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
       )
     : undefined
   sweeper?.unref()
-  health.start({ intervalMs: config.healthIntervalMs })
+  // The first query of a process pays for the pool's connection and Prisma's query compiler, and both processes
+  // start at once: checks begin once that is done (at most 5 s), not with a timed-out first run that would turn
+  // readiness red for a whole interval. Until then, probes run the checks themselves.
+  let backgroundChecks = true
+  const warmUp = Promise.allSettled([database.client.$queryRaw`SELECT 1`, redis?.ping()])
+  const warmUpBound = new Promise((resolve) => setTimeout(resolve, 5000).unref())
+  void Promise.race([warmUp, warmUpBound]).then(() => {
+    if (backgroundChecks) health.start({ intervalMs: config.healthIntervalMs })
+  })
 
   // Hooks run in reverse: requests finish first, then dependencies close, then telemetry flushes. The logger
   // (CloudWatch included) is flushed by the lifecycle itself, after its last line.
@@ -238,6 +254,7 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
   lifecycle.onShutdown('cart store', () => carts.close(), { timeoutMs: 1000 })
   lifecycle.onShutdown('background work', () => {
     if (sweeper) clearInterval(sweeper)
+    backgroundChecks = false
     health.stop()
   })
   lifecycle.onShutdown(
