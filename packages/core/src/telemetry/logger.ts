@@ -136,11 +136,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       messageKey: 'message',
       timestamp: isoTimestamp(),
       formatters: { level: (label) => ({ level: LABELS[label] ?? label.toUpperCase() }) },
-      mixin: () => getContext() ?? NO_CONTEXT,
-      // pino's default strategy assigns into the mixin object, which here is the shared request context.
-      // Object.assign, not a two-object spread: V8 makes `{ ...a, ...b }` ~20× slower here.
-      mixinMergeStrategy: (fields, context) =>
-        context === NO_CONTEXT ? fields : Object.assign({}, context, fields),
     },
     only ?? fanOut(destinations),
   )
@@ -149,20 +144,30 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     await Promise.allSettled(destinations.map(async (d) => d.flush?.()))
   }
 
+  /**
+   * The merge object for one line: redacted context over the request context. Done here rather than with pino's
+   * `mixin`, which costs two calls per line even with no request context. Object.assign, not a two-object spread:
+   * V8 makes `{ ...a, ...b }` ~20× slower here.
+   */
+  function fieldsFor(context: LogContext | undefined): LogContext {
+    const fields = redact(context ?? NO_CONTEXT)
+    const request = getContext()
+    return request === undefined ? fields : Object.assign({}, request, fields)
+  }
+
   function wrap(instance: pino.Logger): Logger {
     const on = (l: LogLevel) => instance.isLevelEnabled(l)
     // Methods below the level are empty functions: a disabled call costs one call, nothing else.
     const at = (l: 'debug' | 'info' | 'warn') =>
       on(l)
-        ? (message: string, context?: LogContext) =>
-            instance[l](redact(context ?? NO_CONTEXT), scrubMessage(message))
+        ? (message: string, context?: LogContext) => instance[l](fieldsFor(context), scrubMessage(message))
         : () => {}
     return {
       debug: at('debug'),
       info: at('info'),
       warn: at('warn'),
       error: (message, error, context) => {
-        const fields: Record<string, unknown> = { ...redact(context ?? NO_CONTEXT) }
+        const fields: Record<string, unknown> = Object.assign({}, fieldsFor(context))
         if (error !== undefined) fields.error = serializeError(error)
         instance.error(fields, scrubMessage(message))
       },
