@@ -48,6 +48,11 @@ export interface BuildOptions {
   distDir?: string
   /** Receives the build's output lines. */
   onLine?: (line: string) => void
+  /**
+   * The inputs the build must stand for (`inputsHash()` taken by the caller, e.g. to name `distDir` after it).
+   * @default the inputs now, read again once the build lock is held
+   */
+  inputs?: string
 }
 
 export type BuildOutcome = { built: false } | { built: true; seconds: number }
@@ -90,9 +95,9 @@ export async function ensureWebBuild(options: BuildOptions = {}): Promise<BuildO
   const upToDate = (hash: string) =>
     existsSync(join(out, 'BUILD_ID')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash
 
-  if (upToDate(inputsHash())) return { built: false }
+  if (upToDate(options.inputs ?? inputsHash())) return { built: false }
   return withLock(`${out}.lock`, async () => {
-    const hash = inputsHash()
+    const hash = options.inputs ?? inputsHash()
     if (upToDate(hash)) return { built: false }
     const started = Date.now()
     const tail: string[] = []

@@ -10,7 +10,7 @@ import {
 } from './support/processes.js'
 import { type OwnRedis, startOwnRedis, startTcpProxy, type TcpProxy } from './support/servers.js'
 
-const DATABASE = 'vivr_demo_test_outages'
+const DATABASE = 'outages'
 
 /** Posts the add-to-cart form; returns where the store sends the visitor. */
 async function addToCart(web: StoreProcess, cookie?: string): Promise<{ location: string; cookie?: string }> {

@@ -12,7 +12,7 @@ import {
 } from './support/processes.js'
 import { type StripePaymentsServer, startStripePaymentsServer } from './support/stripe-payments.js'
 
-const DATABASE = 'vivr_demo_test_shutdown'
+const DATABASE = 'shutdown'
 const LOG_GROUP = '/vivr/e2e/shutdown'
 
 describe('graceful shutdown: SIGTERM while a checkout is in flight', () => {

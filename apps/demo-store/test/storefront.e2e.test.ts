@@ -28,7 +28,7 @@ import {
 } from './support/processes.js'
 import { type StripePaymentsServer, startStripePaymentsServer } from './support/stripe-payments.js'
 
-const DATABASE = 'vivr_demo_test_storefront'
+const DATABASE = 'storefront'
 const ARTIFACTS = join(import.meta.dirname, '../../../test-artifacts/demo-store')
 const LOG_GROUP = '/vivr/e2e/app'
 const WEBHOOK_SECRET = 'whsec_e2e_storefront'
@@ -308,7 +308,11 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
 
   it('answers a thrown error with { error, requestId } and sends one Sentry event without credentials', async () => {
     const response = await fetch(`${web.url}/api/drills/error`, {
-      headers: { authorization: 'Bearer sk_live_e2esecretvalue1234', cookie: 'session=e2e-session-secret' },
+      headers: {
+        authorization: 'Bearer sk_live_e2esecretvalue1234',
+        cookie: 'session=e2e-session-secret',
+        'x-client-note': 'kept',
+      },
     })
     expect(response.status).toBe(500)
     const body = (await response.json()) as { error: string; requestId: string }
@@ -329,8 +333,11 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
     const headers = Object.fromEntries(
       Object.entries(event!.request?.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
     )
+    // The request's headers travel with the event, minus the two that carry credentials.
+    expect(headers).toMatchObject({ 'x-client-note': 'kept' })
     expect(headers).not.toHaveProperty('authorization')
     expect(headers).not.toHaveProperty('cookie')
+    expect(event!.extra).toMatchObject({ requestId: response.headers.get('x-request-id') })
     const serialized = JSON.stringify(event)
     expect(serialized).not.toContain('e2esecretvalue')
     expect(serialized).not.toContain('e2e-session-secret')

@@ -22,8 +22,10 @@ export const ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres'
 /** Builds the storefront once per source change (parallel test files wait for the same build); its folder. */
 export async function buildStorefront(): Promise<string> {
   generateClient()
-  const current = `${E2E_BUILDS}/${inputsHash().slice(0, 16)}`
-  await ensureWebBuild({ distDir: current })
+  const inputs = inputsHash()
+  const current = `${E2E_BUILDS}/${inputs.slice(0, 16)}`
+  // Named after its inputs, a finished build folder never changes: sources edited meanwhile get a new folder.
+  await ensureWebBuild({ distDir: current, inputs })
   distDir = current
   const root = join(APP_DIR, E2E_BUILDS)
   for (const entry of readdirSync(root)) {
@@ -38,18 +40,44 @@ export async function buildStorefront(): Promise<string> {
   return current
 }
 
-/** A fresh database `name` on the shared PostgreSQL, migrated and seeded; returns its URL. */
+const DATABASE_PREFIX = 'vivr_demo_test_'
+
+/** `vivr_demo_test_<name>_<pid>`: two runs of the suite at once (two clones, CI beside a developer) never share one. */
+export const databaseName = (name: string) => `${DATABASE_PREFIX}${name}_${process.pid}`
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return Reflect.get(Object(error), 'code') === 'EPERM'
+  }
+}
+
+/**
+ * A fresh database for this test file on the shared PostgreSQL, migrated and seeded; returns its URL. Databases
+ * left behind by runs whose process is gone are dropped on the way.
+ */
 export async function freshDatabase(name: string, adminUrl = ADMIN_URL): Promise<string> {
+  const database = databaseName(name)
   const admin = new pg.Client({ connectionString: adminUrl })
   await admin.connect()
   try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
-    await admin.query(`CREATE DATABASE "${name}"`)
+    const { rows } = await admin.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'vivr\\_demo\\_test\\_%'",
+    )
+    for (const { datname } of rows) {
+      const pid = Number(/_(\d+)$/.exec(datname)?.[1])
+      if (datname === database || (Number.isInteger(pid) && !alive(pid))) {
+        await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)
+      }
+    }
+    await admin.query(`CREATE DATABASE "${database}"`)
   } finally {
     await admin.end()
   }
   const url = new URL(adminUrl)
-  url.pathname = `/${name}`
+  url.pathname = `/${database}`
   const client = new pg.Client({ connectionString: url.href })
   await client.connect()
   try {
@@ -71,7 +99,7 @@ export async function dropDatabase(name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: ADMIN_URL })
   await admin.connect()
   try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    await admin.query(`DROP DATABASE IF EXISTS "${databaseName(name)}" WITH (FORCE)`)
   } finally {
     await admin.end()
   }
@@ -221,19 +249,23 @@ async function waitForHttp(store: StoreProcess, path: string, timeoutMs: number)
   )
 }
 
-/** Starts the built storefront (`next start`) on a free port and waits until it is live. */
-export async function startWeb(env: Record<string, string>): Promise<StoreProcess> {
-  const store = spawnStore('web', await unusedPort(), env)
-  await waitForHttp(store, '/api/health/live', 60_000)
+async function startLive(kind: 'web' | 'api', env: Record<string, string>): Promise<StoreProcess> {
+  const store = spawnStore(kind, await unusedPort(), env)
+  try {
+    await waitForHttp(store, '/api/health/live', 60_000)
+  } catch (error) {
+    // Nobody else holds this process: it must not outlive the failed start.
+    store.child.kill('SIGKILL')
+    throw error
+  }
   return store
 }
 
+/** Starts the built storefront (`next start`) on a free port and waits until it is live. */
+export const startWeb = (env: Record<string, string>) => startLive('web', env)
+
 /** Starts the Express API on a free port and waits until it is live. */
-export async function startApi(env: Record<string, string>): Promise<StoreProcess> {
-  const store = spawnStore('api', await unusedPort(), env)
-  await waitForHttp(store, '/api/health/live', 60_000)
-  return store
-}
+export const startApi = (env: Record<string, string>) => startLive('api', env)
 
 /** Polls `fn` until it returns a value that satisfies `accept`, or fails with the last value seen. */
 export async function eventually<T>(
