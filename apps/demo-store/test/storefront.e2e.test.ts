@@ -90,6 +90,9 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
       SENTRY_DSN: sentry.dsn,
       NEXT_PUBLIC_SENTRY_DSN: sentry.dsn.replace(`:${sentry.port}/`, `:${sentryCors.port}/`),
       ADMIN_TOKEN,
+      // Datadog RUM starts in production builds when both ids are set (its intake is unreachable here: harmless).
+      NEXT_PUBLIC_DATADOG_APP_ID: 'e2e-rum-application',
+      NEXT_PUBLIC_DATADOG_CLIENT_TOKEN: 'pube2eclienttoken0000',
     }
     ;[web, api, browser] = await Promise.all([startWeb(env), startApi(env), launchChromium()])
   }, 900_000)
@@ -167,6 +170,31 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
     await page.screenshot({ path: join(ARTIFACTS, '06-status-page.png'), fullPage: true })
     await page.close()
   }, 180_000)
+
+  it('starts Datadog RUM in the browser with the guide settings, inputs masked', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${web.url}/products/hammock`)
+    await expect
+      .poll(
+        () =>
+          page.evaluate(() => {
+            const global = globalThis as {
+              DD_RUM?: { getInitConfiguration(): Record<string, unknown> | undefined }
+            }
+            return global.DD_RUM?.getInitConfiguration() ?? null
+          }),
+        { timeout: 15_000 },
+      )
+      .toMatchObject({
+        applicationId: 'e2e-rum-application',
+        service: 'vivr-frontend',
+        env: 'production',
+        version: VERSION,
+        defaultPrivacyLevel: 'mask-user-input',
+        trackUserInteractions: true,
+      })
+    await page.close()
+  }, 60_000)
 
   it('reports a browser error to Sentry from the page, with its Session Replay', async () => {
     const page = await browser.newPage()
