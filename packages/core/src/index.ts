@@ -9,7 +9,7 @@ export type {
   CheckStatus,
   OverallStatus,
 } from './health/check.js'
-export { defineCheck, errorOutcome } from './health/check.js'
+export { CHECK_STATUS_VALUE, defineCheck, errorOutcome } from './health/check.js'
 export type { CheckSettings, CommonCheckOptions } from './health/check-options.js'
 export { checkSettings } from './health/check-options.js'
 export type {

@@ -1,4 +1,4 @@
-import { type CheckStatus, type Health, scrubSecrets } from '@vivr/core'
+import { CHECK_STATUS_VALUE, type CheckStatus, type Health, scrubSecrets } from '@vivr/core'
 import type { DatadogMetrics, ServiceCheckStatus } from './datadog-metrics.js'
 
 export interface PublishHealthOptions {
@@ -11,8 +11,6 @@ const CHECK_STATUS: Record<CheckStatus, ServiceCheckStatus> = {
   degraded: 'warning',
   error: 'critical',
 }
-
-const STATUS_VALUE: Record<CheckStatus, number> = { ok: 1, degraded: 0.5, error: 0 }
 
 /**
  * On every full health run: one DogStatsD service check per check (`<prefix>health.<name>`: OK, WARNING or
@@ -34,7 +32,7 @@ export function publishHealth(
         tags,
       })
       sink.timing(`${prefix}health.check.latency`, result.latency, tags)
-      sink.gauge(`${prefix}health.status`, STATUS_VALUE[result.status] ?? 0, tags)
+      sink.gauge(`${prefix}health.status`, CHECK_STATUS_VALUE[result.status] ?? 0, tags)
     }
   })
 }

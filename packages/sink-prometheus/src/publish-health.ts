@@ -1,11 +1,9 @@
-import type { CheckStatus, Health, MetricSink } from '@vivr/core'
+import { CHECK_STATUS_VALUE, type Health, type MetricSink } from '@vivr/core'
 
 export interface PublishHealthOptions {
   /** Put before `health.` in the dotted names (the sink's own prefix still comes first). @default '' */
   prefix?: string
 }
-
-const STATUS_VALUE: Record<CheckStatus, number> = { ok: 1, degraded: 0.5, error: 0 }
 
 /**
  * On every full health run, per check: `health_check_status{check}` (1 ok, 0.5 degraded, 0 error) and
@@ -20,7 +18,7 @@ export function publishHealth(
   return health.onReport((report) => {
     for (const [name, result] of Object.entries(report.checks)) {
       const tags = { check: name }
-      sink.gauge(`${prefix}health.check.status`, STATUS_VALUE[result.status] ?? 0, tags)
+      sink.gauge(`${prefix}health.check.status`, CHECK_STATUS_VALUE[result.status] ?? 0, tags)
       sink.gauge(`${prefix}health.check.latency_seconds`, result.latency / 1000, tags)
     }
   })
