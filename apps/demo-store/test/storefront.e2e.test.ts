@@ -14,7 +14,6 @@ import {
 import type { Browser } from 'playwright-core'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCorsProxy } from './support/cors-proxy.js'
 import {
   buildStorefront,
   dropDatabase,
@@ -54,7 +53,6 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
   let statsd: StatsdListener
   let cloudwatch: CloudWatchLogsServer
   let sentry: SentryServer
-  let sentryCors: { port: number; close(): Promise<void> }
   let stripe: StripePaymentsServer
   let web: StoreProcess
   let api: StoreProcess
@@ -71,7 +69,6 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
       startSentryServer(),
       startStripePaymentsServer(),
     ])
-    sentryCors = await startCorsProxy(sentry.port)
     const env = {
       DATABASE_URL: databaseUrl,
       APP_VERSION: VERSION,
@@ -88,7 +85,7 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: cloudwatch.endpoint,
       CLOUDWATCH_LOG_GROUP: LOG_GROUP,
       SENTRY_DSN: sentry.dsn,
-      NEXT_PUBLIC_SENTRY_DSN: sentry.dsn.replace(`:${sentry.port}/`, `:${sentryCors.port}/`),
+      NEXT_PUBLIC_SENTRY_DSN: sentry.dsn,
       ADMIN_TOKEN,
       // Datadog RUM starts in production builds when both ids are set (its intake is unreachable here: harmless).
       NEXT_PUBLIC_DATADOG_APP_ID: 'e2e-rum-application',
@@ -100,13 +97,7 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
   afterAll(async () => {
     await browser?.close()
     await Promise.all([web?.stop(), api?.stop()])
-    await Promise.all([
-      statsd?.close(),
-      cloudwatch?.close(),
-      sentry?.close(),
-      stripe?.close(),
-      sentryCors?.close(),
-    ])
+    await Promise.all([statsd?.close(), cloudwatch?.close(), sentry?.close(), stripe?.close()])
     await dropDatabase(DATABASE)
   }, 60_000)
 

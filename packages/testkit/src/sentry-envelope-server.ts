@@ -2,6 +2,12 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gunzipSync, inflateSync } from 'node:zlib'
 
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers': '*',
+}
+
 export interface EnvelopeItem {
   /** The item header: `type` (event, transaction, session, client_report, attachment…), `length`, … */
   header: { type: string; length?: number; [field: string]: unknown }
@@ -153,8 +159,13 @@ export async function startSentryServer(options: SentryServerOptions = {}): Prom
     request.on('end', () => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1')
       const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-        response.writeHead(status, { 'content-type': 'application/json', ...headers })
+        response.writeHead(status, Object.assign({ 'content-type': 'application/json' }, CORS, headers))
         response.end(JSON.stringify(body))
+      }
+      // Browser SDKs send envelopes cross-origin: answer the preflight as Sentry's ingest does.
+      if (request.method === 'OPTIONS') {
+        response.writeHead(204, CORS).end()
+        return
       }
       if (request.method !== 'POST' || url.pathname !== `/api/${projectId}/envelope/`) {
         rejected.push(`${request.method} ${url.pathname}: not an envelope endpoint`)
