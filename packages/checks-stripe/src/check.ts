@@ -34,6 +34,8 @@ export interface StripeCheckOptions extends CommonCheckOptions {
   critical?: boolean
   /** Reuse a result for this long, so load-balancer probes never become Stripe traffic. @default 60000 */
   cacheTtlMs?: number
+  /** Reuse an error for this long: a failed probe is retried sooner than a good one, still at a bounded rate. @default 5000 */
+  errorCacheTtlMs?: number
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 1000
@@ -83,7 +85,12 @@ export function stripeCheck(stripe: StripeLike | undefined, options: StripeCheck
   if (stripe !== undefined && typeof stripe?.balance?.retrieve !== 'function') {
     throw new TypeError('stripeCheck(stripe): expected a Stripe client or undefined')
   }
-  const settings = checkSettings(options, { name: 'payment', critical: false, cacheTtlMs: 60_000 })
+  const settings = checkSettings(options, {
+    name: 'payment',
+    critical: false,
+    cacheTtlMs: 60_000,
+    errorCacheTtlMs: 5_000,
+  })
   const requestOptions: StripeRequestOptions = {
     // stripe-node ignores a timeout that is not an integer.
     timeout: Math.ceil(settings.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),

@@ -460,3 +460,31 @@ describe('background mode', () => {
     health.stop()
   })
 })
+
+describe('errorCacheTtlMs', () => {
+  beforeEach(() => vi.useFakeTimers())
+  afterEach(() => vi.useRealTimers())
+
+  it('reuses an error for its own, shorter time and a good result for cacheTtlMs', async () => {
+    let up = false
+    const run = vi.fn(() => {
+      if (!up) throw new Error('down')
+    })
+    const health = createHealth({
+      checks: [{ name: 'payment', cacheTtlMs: 60_000, errorCacheTtlMs: 5_000, run }],
+    })
+    expect((await health.run()).checks.payment?.status).toBe('error')
+    await vi.advanceTimersByTimeAsync(4_999)
+    await health.run()
+    expect(run).toHaveBeenCalledTimes(1)
+    up = true
+    await vi.advanceTimersByTimeAsync(1)
+    expect((await health.run()).checks.payment?.status).toBe('ok')
+    await vi.advanceTimersByTimeAsync(59_999)
+    await health.run()
+    expect(run).toHaveBeenCalledTimes(2)
+    expect(() => createHealth({ checks: [{ name: 'x', errorCacheTtlMs: -1, run }] })).toThrow(
+      /errorCacheTtlMs/,
+    )
+  })
+})

@@ -12,9 +12,14 @@ export interface CommonCheckOptions {
   tags?: string[]
   /** Reuse a result for this long. */
   cacheTtlMs?: number
+  /** Reuse an error result for this long instead. @default cacheTtlMs */
+  errorCacheTtlMs?: number
 }
 
-export type CheckSettings = Pick<Check, 'name' | 'critical' | 'timeoutMs' | 'tags' | 'cacheTtlMs'>
+export type CheckSettings = Pick<
+  Check,
+  'name' | 'critical' | 'timeoutMs' | 'tags' | 'cacheTtlMs' | 'errorCacheTtlMs'
+>
 
 /**
  * Validates a check factory's common options (errors name the option) and fills the factory's defaults, giving
@@ -22,7 +27,7 @@ export type CheckSettings = Pick<Check, 'name' | 'critical' | 'timeoutMs' | 'tag
  */
 export function checkSettings(
   options: CommonCheckOptions,
-  defaults: { name: string; critical: boolean; cacheTtlMs?: number },
+  defaults: { name: string; critical: boolean; cacheTtlMs?: number; errorCacheTtlMs?: number },
 ): CheckSettings {
   const settings: CheckSettings = {
     name: nonEmptyStringOption('name', options.name) ?? defaults.name,
@@ -33,6 +38,9 @@ export function checkSettings(
   const tags = stringListOption('tags', options.tags)
   if (timeoutMs !== undefined) settings.timeoutMs = timeoutMs
   if (cacheTtlMs !== undefined) settings.cacheTtlMs = cacheTtlMs
+  const errorCacheTtlMs =
+    durationOption('errorCacheTtlMs', options.errorCacheTtlMs) ?? defaults.errorCacheTtlMs
+  if (errorCacheTtlMs !== undefined) settings.errorCacheTtlMs = errorCacheTtlMs
   if (tags !== undefined) settings.tags = tags
   return settings
 }

@@ -27,6 +27,8 @@ export interface Check {
   tags?: string[]
   /** Reuse a result for this long before running the check again. @default 0 (no cache) */
   cacheTtlMs?: number
+  /** Reuse an error result for this long instead, so one failed probe does not stick for a whole `cacheTtlMs`. @default cacheTtlMs */
+  errorCacheTtlMs?: number
 }
 
 /** The result of one check as reported: the guide's `{ status, latency, message? }`. */

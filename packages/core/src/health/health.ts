@@ -83,6 +83,7 @@ function validate(options: HealthOptions): void {
     if (typeof check.run !== 'function') throw new OptionError(`checks[${i}].run`, check.run, 'a function')
     durationOption(`checks[${i}].timeoutMs`, check.timeoutMs, { allowZero: false })
     durationOption(`checks[${i}].cacheTtlMs`, check.cacheTtlMs)
+    durationOption(`checks[${i}].errorCacheTtlMs`, check.errorCacheTtlMs)
   })
   durationOption('timeoutMs', options.timeoutMs, { allowZero: false })
   if (typeof options.policy !== 'function') oneOfOption('policy', options.policy, POLICIES)

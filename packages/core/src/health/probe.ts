@@ -41,6 +41,7 @@ export function createProbe(
 ): Probe {
   const timeoutMs = check.timeoutMs ?? defaults.timeoutMs
   const cacheTtlMs = check.cacheTtlMs ?? 0
+  const errorCacheTtlMs = check.errorCacheTtlMs ?? cacheTtlMs
   const { clock } = defaults
   let pendingRun: Promise<CheckOutcome> | undefined
   let shared: Promise<CheckResult> | undefined
@@ -95,8 +96,8 @@ export function createProbe(
     last: () => lastResult,
     history: () => history,
     run() {
-      if (lastResult && cacheTtlMs > 0 && clock.now() - lastAt < cacheTtlMs)
-        return Promise.resolve(lastResult)
+      const ttlMs = lastResult?.status === 'error' ? errorCacheTtlMs : cacheTtlMs
+      if (lastResult && ttlMs > 0 && clock.now() - lastAt < ttlMs) return Promise.resolve(lastResult)
       if (!shared) {
         const current = runOnce()
         shared = current
