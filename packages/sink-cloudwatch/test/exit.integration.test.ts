@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { type CloudWatchLogsServer, startCloudWatchLogsServer } from '@vivr/testkit'
+import { type CloudWatchLogsServer, runScript, startCloudWatchLogsServer } from '@vivr/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '../../..')
@@ -15,35 +14,12 @@ afterAll(async () => {
 })
 
 function runChild(args: string[], timeoutMs = 15_000, env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string; elapsedMs: number }>(
-    (resolve, reject) => {
-      const started = Date.now()
-      const child = spawn(
-        process.execPath,
-        ['--conditions=@vivr/source', '--import', 'tsx', fixture, ...args],
-        {
-          cwd: root,
-          env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-        },
-      )
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk
-      })
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk
-      })
-      const killer = setTimeout(() => {
-        child.kill('SIGKILL')
-        reject(new Error(`child did not exit within ${timeoutMs}ms: ${stderr}`))
-      }, timeoutMs)
-      child.on('exit', (code) => {
-        clearTimeout(killer)
-        resolve({ code, stdout, stderr, elapsedMs: Date.now() - started })
-      })
-    },
-  )
+  return runScript(fixture, args, {
+    cwd: root,
+    conditions: ['@vivr/source'],
+    timeoutMs,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+  })
 }
 
 describe('a process using cloudwatchLogs', () => {

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { type SentryServer, startSentryServer } from '@vivr/testkit'
+import { runScript, type SentryServer, startSentryServer } from '@vivr/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '../../..')
@@ -15,31 +14,7 @@ afterAll(async () => {
 })
 
 function runChild(args: string[], timeoutMs = 20_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@vivr/source', '--import', 'tsx', fixture, ...args],
-      {
-        cwd: root,
-      },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    const killer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`child did not exit within ${timeoutMs}ms: ${stderr}`))
-    }, timeoutMs)
-    child.on('exit', (code) => {
-      clearTimeout(killer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+  return runScript(fixture, args, { cwd: root, conditions: ['@vivr/source'], timeoutMs })
 }
 
 // The child calls process.exit(0) as soon as flush()/close() resolves: whatever the server holds when the child

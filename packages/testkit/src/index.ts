@@ -1,6 +1,8 @@
 export { CHROMIUM_ARGS, launchChromium } from './browser.js'
 export type { CheckContractOptions } from './check-contract.js'
 export { describeCheckContract } from './check-contract.js'
+export type { RunScriptOptions, ScriptResult } from './child-process.js'
+export { runScript } from './child-process.js'
 export type { EmfMetric, EmfParseResult } from './cloudwatch-emf.js'
 export { EMF_UNITS, extractEmfMetrics, parseEmf } from './cloudwatch-emf.js'
 export type {
