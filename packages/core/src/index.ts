@@ -1,5 +1,6 @@
 export type { Clock, TimerHandle } from './clock.js'
 export { systemClock } from './clock.js'
+export { neverThrows } from './guard.js'
 export { untilAborted } from './health/abort.js'
 export type {
   Check,
