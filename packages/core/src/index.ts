@@ -31,7 +31,19 @@ export type { RequestRateMeter, RequestRateOptions } from './health/request-rate
 export { createRequestRateMeter } from './health/request-rate.js'
 export type { HistoryPoint, StatusPageOptions } from './health/status-page.js'
 export { renderStatusPage, sparkline } from './health/status-page.js'
-export { DEFAULT_MAX_MESSAGE_LENGTH, messageOf, scrubSecrets } from './scrub.js'
+export type { Sanitized, SanitizeOptions } from './sanitize.js'
+export {
+  CIRCULAR,
+  createSanitizer,
+  DEFAULT_REDACT_KEYS,
+  messageOf,
+  REDACTED,
+  sensitiveKeyMatcher,
+  TOO_DEEP,
+  TOO_MANY,
+  UNREADABLE,
+} from './sanitize.js'
+export { DEFAULT_MAX_MESSAGE_LENGTH, MASK, mayHoldSecret, scrubSecrets } from './scrub.js'
 export type { ApiErrorBody, ApiErrorContext, ApiErrorDeps } from './telemetry/api-error.js'
 export { handleApiError } from './telemetry/api-error.js'
 export type { CardinalityOptions } from './telemetry/cardinality.js'
@@ -65,7 +77,6 @@ export type { LoggerOptions, SerializedError } from './telemetry/logger.js'
 export { createLogger, fileDestination, serializeError, stdoutDestination } from './telemetry/logger.js'
 export type { MetricKind, MetricSink, Tags, TagValue } from './telemetry/metrics.js'
 export { multiMetrics, noopMetrics } from './telemetry/metrics.js'
-export { DEFAULT_REDACT_KEYS, REDACTED, sensitiveKeyMatcher } from './telemetry/redact.js'
 export {
   booleanOption,
   durationOption,

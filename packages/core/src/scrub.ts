@@ -1,31 +1,180 @@
 /** Longest message that leaves the process through health output or error responses. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 512
 
-const MASK = '***'
+/** What replaces a secret inside free text. */
+export const MASK = '***'
+
+/**
+ * Text past `maxLength` is cut before any rule runs, with this much kept beyond the limit so a secret that
+ * straddles the final cut is still recognised (and masked) before it is cut.
+ */
+const LOOKAHEAD_CHARS = 1024
 
 type Replacer = (match: string, ...groups: string[]) => string
 
-// Each rule keeps enough context to read the message and drops the secret itself.
-const RULES: ReadonlyArray<readonly [RegExp, Replacer]> = [
-  // scheme://user:password@host → scheme://***@host
-  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, (_, scheme) => `${scheme}${MASK}@`],
-  // Authorization header values
-  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/g, (_, kind) => `${kind} ${MASK}`],
-  // Stripe secret, restricted, publishable keys and webhook secrets
-  [/\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]+/g, (_, kind, mode) => `${kind}_${mode}_${MASK}`],
-  [/\bwhsec_[A-Za-z0-9]+/g, () => `whsec_${MASK}`],
-  // password=…, token: …, "secret":"…", api_key=… (query strings, DSNs, JSON, logfmt)
+/*
+ * Every rule is linear in its input. Two patterns make a regular expression quadratic: a run whose scan is
+ * repeated from every start position inside the same run, and a failed match that rescans a long tail. So each
+ * rule either starts on a literal (`bearer`, `sk_live_`, `eyJ`) or only at the first character of a run (a
+ * lookbehind rejects starts inside it), and every quantifier that may scan and then fail is bounded.
+ */
+
+const AUTH_SCHEMES = 'bearer|basic|token|digest|negotiate|ntlm|apikey'
+const SCHEME_PREFIX = new RegExp(`^(?:${AUTH_SCHEMES})\\s{1,8}`, 'i')
+
+/** Keys whose value is a secret wherever they stand: `DB_PASSWORD=`, `"newPassword":`, `github_token:`. */
+const SENSITIVE_WORD =
+  'pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|auth(?![a-z])|credential|dsn|connection[_-]?string|session[_-]?(?:id|key)|sessid|jwt|cvv|cvc|card[_-]?number|signature'
+
+const VALUE =
+  // a JSON string, an escaped JSON string inside JSON, a single-quoted string, or a bare word
+  '"(?:[^"\\\\\\r\\n]|\\\\.){0,2048}"|\\\\+"(?:[^"\\\\\\r\\n]|\\\\+[^"\\\\\\r\\n]){0,2048}\\\\+"|\'[^\'\\r\\n]{0,2048}\'|[^\\s&;,"\'}\\]\\\\)]{1,2048}'
+
+/** Values of a secret-named key that are not secrets, so `password: null` stays readable. */
+const NOT_SECRET = new Set(['null', 'undefined', 'true', 'false', 'none', '***', '[redacted]'])
+const BACKSLASH = 92
+const DOUBLE_QUOTE = 34
+const SINGLE_QUOTE = 39
+
+const REPLACEMENTS: ReadonlyArray<readonly [RegExp, Replacer]> = [
+  // PEM private keys: the body goes, the armour stays.
   [
-    /\b((?:pass(?:word|wd)?|pwd|secret|token|access[_-]?token|refresh[_-]?token|api[_-]?key|client[_-]?secret)"?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,"'}]+)/gi,
-    (_, key = '', value = '') => {
-      const quote = value.startsWith('"') || value.startsWith("'") ? value[0] : ''
-      return `${key}${quote}${MASK}${quote}`
+    /(-----BEGIN [A-Z ]{0,30}PRIVATE KEY-----)[A-Za-z0-9+/=\s\\]*(-----END [A-Z ]{0,30}PRIVATE KEY-----)?/g,
+    (_, begin, end = '') => `${begin}${MASK}${end}`,
+  ],
+  // Header lines: `Authorization: …`, `Cookie: …`, `Set-Cookie: …` lose their whole value (a scheme stays).
+  [
+    /\b((?:proxy-)?authorization|(?:set-)?cookie|x-api-key|x-auth-token)([ \t]{0,8}[:=][ \t]{0,8})(?!["'\\])([^\r\n]{1,4096})/gi,
+    (_, name, separator, value = '') => `${name}${separator}${SCHEME_PREFIX.exec(value)?.[0] ?? ''}${MASK}`,
+  ],
+  // Authorization schemes in any case: `Bearer …`, `basic …`, `TOKEN …`.
+  [
+    new RegExp(`\\b(${AUTH_SCHEMES})(\\s{1,8})([A-Za-z0-9._~+/=-]{6,})`, 'gi'),
+    (match, scheme, space, credential = '') =>
+      // `Token expired` is prose; a credential has a digit, a capital, a symbol, or length.
+      scheme.toLowerCase() === 'bearer' || /[^a-z]/.test(credential) || credential.length >= 20
+        ? `${scheme}${space}${MASK}`
+        : match,
+  ],
+  // password=…, "newPassword":"…", DB_PASSWORD=…, aws_secret_access_key = …, \"token\":\"…\" (JSON in JSON)
+  [
+    new RegExp(
+      `(${SENSITIVE_WORD})([\\w.-]{0,40}?(?:\\\\{0,4}["'])?[ \\t]{0,8}[=:][ \\t]{0,8})(${VALUE})`,
+      'gi',
+    ),
+    (match, word, separator, value = '') => {
+      if (value.length <= 10 && NOT_SECRET.has(value.toLowerCase())) return match
+      let open = 0
+      while (value.charCodeAt(open) === BACKSLASH) open++
+      const quote = value.charCodeAt(open)
+      if (quote !== DOUBLE_QUOTE && quote !== SINGLE_QUOTE) return `${word}${separator}${MASK}`
+      const quotes = value.slice(0, open + 1)
+      return `${word}${separator}${quotes}${MASK}${quotes}`
     },
+  ],
+  // Vendor keys with a recognisable prefix: Stripe, Stripe webhooks, GitHub, Slack, Google.
+  [/\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]+/g, (_, kind, mode) => `${kind}_${mode}_${MASK}`],
+  [/\bwhsec_[A-Za-z0-9+/=]+/g, () => `whsec_${MASK}`],
+  [/\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{16,}/g, (_, prefix) => `${prefix}${MASK}`],
+  [/\b(xox[abposr]-)[A-Za-z0-9-]{8,}/g, (_, prefix) => `${prefix}${MASK}`],
+  [/\bAIza[0-9A-Za-z_-]{35}/g, () => `AIza${MASK}`],
+  // JSON Web Tokens (header.payload.signature), starting only where a token run starts.
+  [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, () => `eyJ${MASK}`],
+  // AWS access key ids
+  [
+    /(?<![A-Z0-9])(AKIA|ASIA|AIDA|AROA|AGPA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/g,
+    (_, p) => `${p}${MASK}`,
+  ],
+  // AWS secret access keys: exactly 40 base64 characters with upper and lower case and a digit (a git SHA has no
+  // capitals).
+  [
+    /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    (match) => (/[A-Z]/.test(match) && /[a-z]/.test(match) && /\d/.test(match) ? MASK : match),
   ],
 ]
 
+const URL_SCHEME = /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\//gi
+const USERINFO_REACH = 512
+const PORT = /^\d{1,5}(?:[/?#\s]|$)/
+const NOT_IN_USER = /[\s/?#]/
+
+/**
+ * scheme://user:password@host → scheme://***@host, where the password may hold `#`, `/`, `?`, `@` or even
+ * spaces: the userinfo ends at the last `@` before the next white space (or, for a password with spaces, the
+ * last `@` on the line within reach). `host:8080/` is a port, not a password. Written as a scan rather than a
+ * regular expression so that the next `@` and line end are found once for the whole text, not once per URL.
+ */
+function maskUrlCredentials(text: string): string {
+  URL_SCHEME.lastIndex = 0
+  let out = ''
+  let copied = 0
+  let nextAt = -2
+  for (let match = URL_SCHEME.exec(text); match !== null; match = URL_SCHEME.exec(text)) {
+    const start = match.index + match[0].length
+    if (nextAt !== -1 && nextAt < start) nextAt = text.indexOf('@', start)
+    if (nextAt === -1) break
+    if (nextAt - start > USERINFO_REACH) continue
+    const end = userinfoEnd(text, start, nextAt)
+    if (end < 0) continue
+    out += `${text.slice(copied, start)}${MASK}`
+    copied = end
+    URL_SCHEME.lastIndex = end
+  }
+  return copied === 0 ? text : out + text.slice(copied)
+}
+
+/** Where the userinfo that starts at `start` ends (its `@`), or -1 when the first `@` is not in a userinfo. */
+function userinfoEnd(text: string, start: number, firstAt: number): number {
+  const candidate = text.slice(start, firstAt)
+  const colon = candidate.indexOf(':')
+  const user = colon < 0 ? candidate : candidate.slice(0, colon)
+  if (NOT_IN_USER.test(user)) return -1
+  if (colon < 0) return firstAt
+  const reach = text.slice(firstAt, start + USERINFO_REACH)
+  if (PORT.test(text.slice(start + colon + 1, start + colon + 7))) return -1
+  const space = reach.search(/\s/)
+  const word = space < 0 ? reach : reach.slice(0, space)
+  const lastInWord = word.lastIndexOf('@')
+  if (lastInWord > 0 || !/\s/.test(candidate)) return firstAt + lastInWord
+  const newline = reach.search(/[\r\n]/)
+  return firstAt + (newline < 0 ? reach : reach.slice(0, newline)).lastIndexOf('@')
+}
+
 // Card numbers start with 2–6 (Mastercard, Amex, Visa, Discover...); epoch milliseconds start with 1.
-const CARD_CANDIDATE = /\b[2-6](?:[ -]?\d){12,18}\b/g
+const CARD_CANDIDATE = /(?<!\d)[2-6](?:[ -]?\d){12,18}(?!\d)/g
+
+/**
+ * A cheap first test: text that matches none of these cannot match any rule, so most text (paths, ids, prose)
+ * pays one scan and no replacement. Every rule's trigger is here: a test keeps the two in step.
+ */
+const MAY_HOLD_SECRET = new RegExp(
+  [
+    'PRIVATE KEY',
+    ':\\/\\/',
+    'authoriz',
+    'cookie',
+    'x-api-key',
+    'x-auth-token',
+    AUTH_SCHEMES,
+    SENSITIVE_WORD,
+    '[srp]k_(?:live|test)_',
+    'whsec_',
+    'gh[pousr]_',
+    'github_pat_',
+    'xox[abposr]-',
+    'AIza',
+    'eyJ',
+    'A[KSIRGNB][IPCN]A',
+    '[A-Za-z0-9/+]{40}',
+    '[2-6](?:[ -]?\\d){12}',
+  ].join('|'),
+  'i',
+)
+
+/** Whether `text` may hold a secret that {@link scrubSecrets} would mask (no false negatives). */
+export function mayHoldSecret(text: string): boolean {
+  return MAY_HOLD_SECRET.test(text)
+}
 
 function passesLuhn(digits: string): boolean {
   let sum = 0
@@ -51,27 +200,25 @@ function maskCardNumbers(text: string): string {
   })
 }
 
-/**
- * Removes credentials from free text: URL userinfo, bearer/basic tokens, Stripe keys, `password=`/`token=`-style
- * pairs and card numbers (Luhn-valid), then cuts the result to `maxLength` characters.
- */
-export function scrubSecrets(text: string, maxLength = DEFAULT_MAX_MESSAGE_LENGTH): string {
-  let out = text
-  for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement)
-  out = maskCardNumbers(out)
-  return out.length > maxLength ? `${out.slice(0, Math.max(0, maxLength - 1))}…` : out
+function cut(text: string, maxLength: number): string {
+  return text.length > maxLength ? `${text.slice(0, Math.max(0, maxLength - 1))}…` : text
 }
 
-/** A readable message for anything thrown: Error message, string, or a JSON-ish rendering, never a throw. */
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name
-  if (typeof error === 'string') return error
-  if (error === undefined || error === null) return String(error)
-  if (typeof error === 'object' && 'message' in error && typeof error.message === 'string')
-    return error.message
-  try {
-    return JSON.stringify(error) ?? String(error)
-  } catch {
-    return Object.prototype.toString.call(error)
-  }
+/**
+ * Removes credentials from free text, then cuts it to `maxLength` characters. Masked: URL userinfo (passwords
+ * with any character), `Authorization` / `Cookie` / `Set-Cookie` header values, authorization schemes in any case
+ * (Bearer, Basic, Token…), values of keys that name a secret wherever they stand (`password=`, `DB_PASSWORD=`,
+ * `"newPassword":`, `github_token:`, JSON inside JSON), PEM private keys, JWTs, Stripe / GitHub / Slack / Google
+ * keys, AWS access key ids and secret keys, and Luhn-valid card numbers (with spaces or dashes; the last four
+ * digits stay). Linear in the input: text beyond `maxLength` (plus a small margin) is dropped before any rule runs.
+ */
+export function scrubSecrets(text: string, maxLength = DEFAULT_MAX_MESSAGE_LENGTH): string {
+  let out = text.length > maxLength + LOOKAHEAD_CHARS ? text.slice(0, maxLength + LOOKAHEAD_CHARS) : text
+  if (!MAY_HOLD_SECRET.test(out)) return cut(out, maxLength)
+  out = maskUrlCredentials(out)
+  for (const [pattern, replacement] of REPLACEMENTS) out = out.replace(pattern, replacement)
+  return cut(maskCardNumbers(out), maxLength)
 }
+
+// messageOf lives with the sanitizer it uses for non-Error values; re-exported here for existing importers.
+export { messageOf } from './sanitize.js'

@@ -42,7 +42,7 @@ describe('messageOf', () => {
     expect(messageOf('text')).toBe('text')
     expect(messageOf(undefined)).toBe('undefined')
     expect(messageOf({ message: 'shaped' })).toBe('shaped')
-    expect(messageOf(circular)).toBe('[object Object]')
+    expect(messageOf(circular)).toBe('{"self":"[Circular]"}')
     expect(messageOf(42)).toBe('42')
   })
 })

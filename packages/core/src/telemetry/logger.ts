@@ -1,10 +1,10 @@
 import pino from 'pino'
 import { envVar } from '../health/report.js'
-import { messageOf, scrubSecrets } from '../scrub.js'
+import { createSanitizer, DEFAULT_REDACT_KEYS, messageOf } from '../sanitize.js'
 import { oneOfOption } from '../validate.js'
 import { getContext } from './context.js'
 import type { LogContext, LogDestination, Logger, LogLevel } from './log-types.js'
-import { createMessageScrubber, createRedactor, DEFAULT_REDACT_KEYS } from './redact.js'
+import { createMessageScrubber } from './redact.js'
 
 export interface LoggerOptions {
   /** @default process.env.LOG_LEVEL, else 'debug' when LOG_QUERIES=true, else 'info' */
@@ -16,14 +16,21 @@ export interface LoggerOptions {
   version?: string
   /** Where lines go. @default [stdoutDestination()] */
   destinations?: LogDestination[]
-  /** Field names to redact at any depth (substring, case-insensitive), or false. @default DEFAULT_REDACT_KEYS */
+  /**
+   * Field names whose values are redacted at any depth (substring, case-insensitive, ignoring `-` and `_`).
+   * `false` keeps every field, but strings are still scrubbed of credentials and values are still copied safely.
+   * @default DEFAULT_REDACT_KEYS
+   */
   redact?: { keys: readonly string[] } | false
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const
 const LABELS: Record<string, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' }
-const NO_CONTEXT: LogContext = Object.freeze({})
-const MAX_CAUSE_DEPTH = 3
+/**
+ * Keys the logger writes itself. A context field with one of these names would write a second `level` or
+ * `timestamp` into the line (and win in last-wins JSON parsers), so it is written as `ctx_<name>` instead.
+ */
+const RESERVED_KEYS = ['level', 'timestamp', 'message', 'service', 'environment', 'version'] as const
 
 // Destinations built here write through sonic-boom; pino takes that stream directly when it is the only one.
 const streams = new WeakMap<LogDestination, pino.DestinationStream>()
@@ -72,18 +79,27 @@ export interface SerializedError {
   message: string
   stack?: string
   code?: string | number
-  cause?: SerializedError
+  cause?: unknown
+  /** An Error's own fields (an HTTP client error's `config`, `status`…), sanitized like log context. */
+  [field: string]: unknown
 }
 
-/** `{ name, message, stack, code?, cause? }` with secrets scrubbed; anything thrown, never a throw. */
-export function serializeError(error: unknown, depth = 0): SerializedError {
-  if (!(error instanceof Error)) return { name: typeof error, message: scrubSecrets(messageOf(error), 4096) }
-  const out: SerializedError = { name: error.name, message: scrubSecrets(error.message, 4096) }
-  if (error.stack) out.stack = scrubSecrets(error.stack, 16 * 1024)
-  const code: unknown = Reflect.get(error, 'code')
-  if (typeof code === 'string' || typeof code === 'number') out.code = code
-  if (error.cause !== undefined && depth < MAX_CAUSE_DEPTH) out.cause = serializeError(error.cause, depth + 1)
-  return out
+const forErrors = createSanitizer({ maxDepth: 6, maxValues: 1000 })
+
+/** `{ name, message, stack, code?, cause?, …own fields }` with secrets scrubbed; anything thrown, never a throw. */
+export function serializeError(error: unknown): SerializedError {
+  const plain = forErrors(error)
+  if (typeof plain === 'object' && plain !== null && !Array.isArray(plain)) {
+    const fields = plain as Record<string, unknown>
+    if (typeof fields.name === 'string' && typeof fields.message === 'string')
+      return fields as SerializedError
+    return Object.assign(fields, { name: stringOr(fields.name, typeof error), message: messageOf(fields) })
+  }
+  return { name: typeof error, message: typeof plain === 'string' ? plain : messageOf(plain) }
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback
 }
 
 /** `,"timestamp":"<ISO>"` for pino, formatted once per millisecond rather than once per line. */
@@ -116,10 +132,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (!Array.isArray(destinations) || destinations.some((d) => typeof d?.write !== 'function')) {
     throw new TypeError('Invalid option destinations: expected an array of { write(line) } objects')
   }
-  const redact =
-    options.redact === false
-      ? <T>(value: T) => value
-      : createRedactor(options.redact?.keys ?? DEFAULT_REDACT_KEYS)
+  if (options.redact !== undefined && options.redact !== false && !Array.isArray(options.redact?.keys)) {
+    throw new TypeError('Invalid option redact: expected { keys: string[] } or false')
+  }
+  const sanitize = createSanitizer({
+    keys: options.redact === false ? false : (options.redact?.keys ?? DEFAULT_REDACT_KEYS),
+  })
   const base: Record<string, string> = {}
   const environment = options.environment ?? envVar('NODE_ENV')
   const version = options.version ?? envVar('APP_VERSION')
@@ -134,6 +152,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level,
       base,
       messageKey: 'message',
+      // Errors are serialized (and scrubbed) before pino sees them; its own `err` serializer would not scrub.
+      serializers: {},
       timestamp: isoTimestamp(),
       formatters: { level: (label) => ({ level: LABELS[label] ?? label.toUpperCase() }) },
     },
@@ -144,34 +164,84 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     await Promise.allSettled(destinations.map(async (d) => d.flush?.()))
   }
 
-  /**
-   * The merge object for one line: redacted context over the request context. Done here rather than with pino's
-   * `mixin`, which costs two calls per line even with no request context. Object.assign, not a two-object spread:
-   * V8 makes `{ ...a, ...b }` ~20× slower here.
-   */
-  function fieldsFor(context: LogContext | undefined): LogContext {
-    const fields = redact(context ?? NO_CONTEXT)
+  /** Context as one plain, redacted, scrubbed object, with the logger's own keys moved out of the way. */
+  function fieldsOf(context: unknown): Record<string, unknown> {
+    const plain = sanitize(context)
+    const fields: Record<string, unknown> =
+      typeof plain === 'object' && plain !== null && !Array.isArray(plain)
+        ? (plain as Record<string, unknown>)
+        : plain === undefined
+          ? {}
+          : { context: plain }
+    for (const key of RESERVED_KEYS) {
+      if (fields[key] !== undefined) {
+        fields[`ctx_${key}`] = fields[key]
+        delete fields[key]
+      }
+    }
+    return fields
+  }
+
+  // The request context is set once per request and read by every line in it: clean it once.
+  const requestFields = new WeakMap<object, Record<string, unknown>>()
+  function requestContext(): Record<string, unknown> | undefined {
     const request = getContext()
+    if (request === undefined) return undefined
+    let fields = requestFields.get(request)
+    if (fields === undefined) {
+      fields = fieldsOf(request)
+      requestFields.set(request, fields)
+    }
+    return fields
+  }
+
+  /**
+   * The merge object for one line: the cleaned context over the cleaned request context. Done here rather than
+   * with pino's `mixin`, which costs two calls per line even with no request context. Object.assign, not a
+   * two-object spread: V8 makes `{ ...a, ...b }` ~20× slower here.
+   */
+  function fieldsFor(context: unknown): Record<string, unknown> {
+    const fields = context === undefined ? {} : fieldsOf(context)
+    const request = requestContext()
     return request === undefined ? fields : Object.assign({}, request, fields)
   }
 
+  const text = (message: unknown) => scrubMessage(typeof message === 'string' ? message : messageOf(message))
+
   function wrap(instance: pino.Logger): Logger {
     const on = (l: LogLevel) => instance.isLevelEnabled(l)
-    // Methods below the level are empty functions: a disabled call costs one call, nothing else.
+    // Methods below the level are empty functions: a disabled call costs one call, nothing else. A logger call
+    // never throws, whatever it is given.
     const at = (l: 'debug' | 'info' | 'warn') =>
       on(l)
-        ? (message: string, context?: LogContext) => instance[l](fieldsFor(context), scrubMessage(message))
+        ? (message: string, context?: LogContext) => {
+            try {
+              instance[l](fieldsFor(context), text(message))
+            } catch {
+              // Nothing to do: the line is lost, the caller is not.
+            }
+          }
         : () => {}
     return {
       debug: at('debug'),
       info: at('info'),
       warn: at('warn'),
       error: (message, error, context) => {
-        const fields: Record<string, unknown> = Object.assign({}, fieldsFor(context))
-        if (error !== undefined) fields.error = serializeError(error)
-        instance.error(fields, scrubMessage(message))
+        try {
+          const fields = fieldsFor(context)
+          if (error !== undefined) fields.error = serializeError(error)
+          instance.error(fields, text(message))
+        } catch {
+          // As above.
+        }
       },
-      child: (bindings) => wrap(instance.child(redact(bindings))),
+      child: (bindings) => {
+        try {
+          return wrap(instance.child(fieldsOf(bindings)))
+        } catch {
+          return wrap(instance)
+        }
+      },
       isLevelEnabled: on,
       flush,
     } satisfies Logger
