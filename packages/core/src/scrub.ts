@@ -24,14 +24,24 @@ const SCHEME_PREFIX = new RegExp(`^(?:${AUTH_SCHEMES})\\s{1,8}`, 'i')
 
 /** Keys whose value is a secret wherever they stand: `DB_PASSWORD=`, `"newPassword":`, `github_token:`. */
 const SENSITIVE_WORD =
-  'pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|auth(?![a-z])|credential|dsn|connection[_-]?string|session[_-]?(?:id|key)|sessid|jwt|cvv|cvc|card[_-]?number|signature'
+  'pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|auth(?:orization)?(?![a-z])|(?:set-)?cookie|credential|dsn|connection[_-]?string|session[_-]?(?:id|key)|sessid|jwt|cvv|cvc|card[_-]?number|signature'
 
 const VALUE =
   // a JSON string, an escaped JSON string inside JSON, a single-quoted string, or a bare word
   '"(?:[^"\\\\\\r\\n]|\\\\.){0,2048}"|\\\\+"(?:[^"\\\\\\r\\n]|\\\\+[^"\\\\\\r\\n]){0,2048}\\\\+"|\'[^\'\\r\\n]{0,2048}\'|[^\\s&;,"\'}\\]\\\\)]{1,2048}'
 
 /** Values of a secret-named key that are not secrets, so `password: null` stays readable. */
-const NOT_SECRET = new Set(['null', 'undefined', 'true', 'false', 'none', '***', '[redacted]'])
+const NOT_SECRET = new Set([
+  'null',
+  'undefined',
+  'true',
+  'false',
+  'none',
+  '***',
+  '[redacted]',
+  // `Authorization: Bearer ***` after the header rule: the scheme is not the secret.
+  ...AUTH_SCHEMES.split('|'),
+])
 const BACKSLASH = 92
 const DOUBLE_QUOTE = 34
 const SINGLE_QUOTE = 39
@@ -59,7 +69,7 @@ const REPLACEMENTS: ReadonlyArray<readonly [RegExp, Replacer]> = [
   // password=…, "newPassword":"…", DB_PASSWORD=…, aws_secret_access_key = …, \"token\":\"…\" (JSON in JSON)
   [
     new RegExp(
-      `(${SENSITIVE_WORD})([\\w.-]{0,40}?(?:\\\\{0,4}["'])?[ \\t]{0,8}[=:][ \\t]{0,8})(${VALUE})`,
+      `(${SENSITIVE_WORD})([\\w.-]{0,40}?(?:\\\\{0,32}["'])?[ \\t]{0,8}[=:][ \\t]{0,8})(${VALUE})`,
       'gi',
     ),
     (match, word, separator, value = '') => {
@@ -130,12 +140,15 @@ function userinfoEnd(text: string, start: number, firstAt: number): number {
   const user = colon < 0 ? candidate : candidate.slice(0, colon)
   if (NOT_IN_USER.test(user)) return -1
   if (colon < 0) return firstAt
+  // `http://localhost:3000/x failed for bob@example.com`: a port, then prose. Without white space before the `@`,
+  // digits and a slash may just as well start a password, so it is masked.
+  const spaced = /\s/.test(candidate)
+  if (spaced && PORT.test(candidate.slice(colon + 1, colon + 7))) return -1
   const reach = text.slice(firstAt, start + USERINFO_REACH)
-  if (PORT.test(text.slice(start + colon + 1, start + colon + 7))) return -1
   const space = reach.search(/\s/)
   const word = space < 0 ? reach : reach.slice(0, space)
   const lastInWord = word.lastIndexOf('@')
-  if (lastInWord > 0 || !/\s/.test(candidate)) return firstAt + lastInWord
+  if (lastInWord > 0 || !spaced) return firstAt + lastInWord
   const newline = reach.search(/[\r\n]/)
   return firstAt + (newline < 0 ? reach : reach.slice(0, newline)).lastIndexOf('@')
 }

@@ -1,4 +1,5 @@
-import { messageOf, scrubSecrets } from '../scrub.js'
+import { messageOf } from '../sanitize.js'
+import { scrubSecrets } from '../scrub.js'
 import type { ErrorLevel, ErrorReporter } from './errors.js'
 import type { Logger } from './log-types.js'
 
@@ -22,33 +23,55 @@ export interface ApiErrorBody {
   requestId: string | undefined
 }
 
-const guideLevel = (error: Error): ErrorLevel => (error.message.includes('Database') ? 'error' : 'info')
+const guideLevel = (error: Error): ErrorLevel => (messageOf(error).includes('Database') ? 'error' : 'info')
+
+/** The thrown value as an Error to report: itself when it is one (a Proxy that lies about it is not). */
+function asError(error: unknown, message: string): Error {
+  try {
+    if (error instanceof Error) return error
+  } catch {
+    // A Proxy whose getPrototypeOf trap throws.
+  }
+  return new Error(message)
+}
 
 /**
  * The guide's API error handler, framework-neutral: reports the error (tags `{ type: 'api_error', route }`,
  * extra `{ userId }`), logs it, and returns the body to send. In production the body never carries the message.
  */
 export function handleApiError(error: unknown, context: ApiErrorContext, deps: ApiErrorDeps): ApiErrorBody {
-  const err = error instanceof Error ? error : new Error(messageOf(error))
+  const message = messageOf(error)
+  const err = asError(error, message)
   const environment = deps.environment ?? process.env.NODE_ENV
   let eventId: string | undefined
   try {
-    eventId = deps.reporter.captureException(err, {
+    let level: ErrorLevel = 'error'
+    try {
+      level = (deps.levelFor ?? guideLevel)(err)
+    } catch {
+      // A levelFor that throws reports at 'error': better noisy than lost.
+    }
+    const id: unknown = deps.reporter.captureException(err, {
       tags: { type: 'api_error', route: context.route },
       extra: { userId: context.userId, requestId: context.requestId },
-      level: (deps.levelFor ?? guideLevel)(err),
+      level,
     })
+    if (typeof id === 'string') eventId = id
   } catch {
     // A broken reporter must not turn one error into two.
   }
-  deps.logger.error('API error', err, {
-    route: context.route,
-    userId: context.userId,
-    requestId: context.requestId,
-    eventId,
-  })
+  try {
+    deps.logger.error('API error', err, {
+      route: context.route,
+      userId: context.userId,
+      requestId: context.requestId,
+      eventId,
+    })
+  } catch {
+    // Nor a logger that throws.
+  }
   return {
-    error: environment === 'production' ? 'Internal Server Error' : scrubSecrets(err.message),
+    error: environment === 'production' ? 'Internal Server Error' : scrubSecrets(message),
     requestId: eventId ?? context.requestId,
   }
 }

@@ -1,3 +1,4 @@
+import { messageOf } from '../sanitize.js'
 export type ErrorLevel = 'fatal' | 'error' | 'warning' | 'log' | 'info' | 'debug'
 
 export interface CaptureContext {
@@ -20,5 +21,9 @@ export const noopReporter: ErrorReporter = {
 
 /** The guide's rule for which production errors matter. */
 export function isCriticalError(error: unknown): boolean {
-  return error instanceof Error && /database|payment|auth|security/i.test(error.message)
+  try {
+    return error instanceof Error && /database|payment|auth|security/i.test(messageOf(error))
+  } catch {
+    return false
+  }
 }

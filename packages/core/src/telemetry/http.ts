@@ -72,7 +72,12 @@ export function createHttpTelemetry(options: HttpTelemetryOptions = {}): HttpTel
 /** An error's own HTTP status (`status` or `statusCode`, 400–599, as http-errors and most frameworks set), else 500. */
 export function errorStatus(error: unknown): number {
   if (typeof error !== 'object' || error === null) return 500
-  const status: unknown = Reflect.get(error, 'status') ?? Reflect.get(error, 'statusCode')
+  let status: unknown
+  try {
+    status = Reflect.get(error, 'status') ?? Reflect.get(error, 'statusCode')
+  } catch {
+    return 500
+  }
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599
     ? status
     : 500
