@@ -145,3 +145,34 @@ describe('createSanitizer: planted secrets and hostile values', () => {
     )
   })
 })
+
+describe('createSanitizer: reuseClean and rename', () => {
+  it('hands clean plain data back as it is, and copies anything it must change', () => {
+    const sanitize = createSanitizer({ reuseClean: true, rename: { level: 'ctx_level' } })
+    const clean = { user: 'u-1', n: 2, nested: { ok: true, list: ['a'] } }
+    expect(sanitize(clean)).toBe(clean)
+    for (const dirty of [
+      { token: 'abc12345' },
+      { note: 'Bearer abc12345' },
+      { level: 'forged' },
+      { when: new Date(0) },
+      { pairs: ['authorization', 'x'] },
+    ]) {
+      const before = JSON.stringify(dirty)
+      const out = sanitize(dirty)
+      expect(out).not.toBe(dirty)
+      expect(JSON.stringify(dirty)).toBe(before)
+    }
+    expect(sanitize({ level: 'x', a: 1 })).toEqual({ a: 1, ctx_level: 'x' })
+  })
+
+  it('with reuseClean, any planted secret still never gets through', () => {
+    const sanitize = createSanitizer({ reuseClean: true })
+    fc.assert(
+      fc.property(plantedValue(), (planted) => {
+        expect(leaks(JSON.stringify(sanitize(planted.value)) ?? '', planted.secret)).toBe(false)
+      }),
+      runs(500),
+    )
+  })
+})
