@@ -18,6 +18,15 @@ export type {
 export { PUT_LOG_EVENTS_LIMITS, RETENTION_DAYS, startCloudWatchLogsServer } from './cloudwatch-logs-server.js'
 export type { ErrorReporterHarness, ReceivedError } from './error-reporter-contract.js'
 export { describeErrorReporterContract } from './error-reporter-contract.js'
+export type {
+  HttpAdapterHarness,
+  HttpContractApp,
+  HttpContractBehaviour,
+  HttpContractRoute,
+  HttpContractServer,
+  HttpContractStream,
+} from './http-adapter-contract.js'
+export { describeHttpAdapterContract } from './http-adapter-contract.js'
 export type { LogDestinationHarness } from './log-destination-contract.js'
 export { describeLogDestinationContract } from './log-destination-contract.js'
 export type { LogLine, MemoryLogger } from './memory-logger.js'
