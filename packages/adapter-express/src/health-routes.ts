@@ -1,4 +1,4 @@
-import { type Health, type HealthHandler, healthEndpoints, OptionError } from '@vivr/core'
+import { type Health, type HealthHandler, healthEndpoints, neverThrows, OptionError } from '@vivr/core'
 import express, { type Request, type Response, type Router } from 'express'
 
 export interface HealthRoutesOptions {
@@ -20,7 +20,8 @@ export function healthRoutes(health: Health, options: HealthRoutesOptions = {}):
     Promise.resolve()
       .then(() => handler(toWebRequest(req)))
       .then((response) => sendWebResponse(res, response))
-      .catch(next)
+      // A throw from `next` here would be an unhandled rejection, which ends the process.
+      .catch(neverThrows(next))
   }
   const base = path === '/' ? '' : path
   router.get(path, route(endpoints.health))

@@ -1,11 +1,23 @@
-import { createHttpTelemetry, type HttpTelemetryOptions, withContext } from '@vivr/core'
-import type { RequestHandler } from 'express'
-import { pathOf, routeOf } from './route.js'
+import { createHttpTelemetry, type HttpTelemetryOptions, neverThrows, withContext } from '@vivr/core'
+import type { Request, RequestHandler, Response } from 'express'
+import { pathOf, routeOf, trackRoute } from './route.js'
 
 export type ObserveOptions = HttpTelemetryOptions
 
 /** Statuses of responses whose client went away before they were sent (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499
+/** A response the server cut short (an error after its headers were sent, `res.destroy()`): a truncated body. */
+const SERVER_ABORTED = 500
+
+/** The status the request is counted with: what was sent if it finished, else who ended the connection. */
+function statusOf(req: Request, res: Response): number {
+  if (res.writableFinished) return res.statusCode
+  // The client's side ended (FIN) or reset; a cut by the server (Express's final handler after an error,
+  // res.destroy()) leaves the socket's readable side open, or errors the response itself.
+  const socket = req.socket
+  const clientLeft = socket?.readableEnded || (socket?.errored != null && res.errored == null)
+  return clientLeft ? CLIENT_CLOSED_REQUEST : SERVER_ABORTED
+}
 
 /**
  * Request id in and out, the rest of the request inside core's request context, the request-rate meter, and
@@ -17,11 +29,16 @@ export function observe(options: ObserveOptions = {}): RequestHandler {
     const requestId = http.requestId(req.get(http.requestIdHeader))
     const finish = http.start(requestId)
     res.setHeader(http.requestIdHeader, requestId)
-    // 'close' comes once per response, finished or not, so `on` is enough (and cheaper than `once`).
-    res.on('close', () => {
-      const statusCode = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST
-      finish({ method: req.method, route: routeOf(req), statusCode, path: pathOf(req.originalUrl) })
-    })
+    trackRoute(req)
+    // 'close' comes once per response, finished or not, so `on` is enough (and cheaper than `once`). The
+    // listener runs outside any try/catch of Express's: a throw from it would end the process.
+    res.on(
+      'close',
+      neverThrows(() => {
+        const route = routeOf(req)
+        finish({ method: req.method, route, statusCode: statusOf(req, res), path: pathOf(req.originalUrl) })
+      }),
+    )
     withContext({ requestId }, next)
   }
 }

@@ -4,10 +4,11 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createHealth, createRequestRateMeter, type Health } from '@vivr/core'
-import { memoryLogger, memoryMetrics, memoryReporter } from '@vivr/testkit'
+import { describeHttpAdapterContract, memoryLogger, memoryMetrics, memoryReporter } from '@vivr/testkit'
 import type express from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { errorHandler, healthRoutes, observe, serve } from '../src/index.js'
+import { expressContractHarness } from './express-contract.js'
 
 type Express = typeof express
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -81,6 +82,11 @@ export function describeExpressAdapter(name: string, { express, ownRouter, modul
         res.status(201).json({ orderId: req.params.orderId })
       })
       api.get('/orders/:orderId/fail', (_req, _res, next) => next(new Error('payment declined')))
+      api.get('/orders/:orderId/pass', (_req, _res, next) => next())
+      api.get('/orders/:orderId/stream-fail', (_req, res, next) => {
+        res.write('partial')
+        setTimeout(() => next(new Error('stream broke')), 5)
+      })
       const v2 = express.Router()
       v2.get('/items/:itemId', (req, res) => {
         res.json({ itemId: req.params.itemId })
@@ -279,6 +285,18 @@ export function describeExpressAdapter(name: string, { express, ownRouter, modul
         ])
       })
 
+      it('counts a sub-router route that hands the request on as a 404 of its full template', async () => {
+        const response = await fetch(`${base}/api/orders/o-2/pass?x=1`)
+        expect(response.status).toBe(404)
+        await settled()
+        expect(metrics.find('http.requests').map((c) => c.tags)).toEqual([
+          { method: 'GET', route: '/api/orders/:orderId/pass', status_code: 404 },
+        ])
+        expect(logger.find({ message: 'request completed' })[0]).toMatchObject({
+          path: '/api/orders/o-2/pass',
+        })
+      })
+
       it("uses the error's own status", async () => {
         const response = await fetch(`${base}/missing-order`)
         expect(response.status).toBe(404)
@@ -299,9 +317,51 @@ export function describeExpressAdapter(name: string, { express, ownRouter, modul
         expect(reporter.captured[0]!.error).toBeInstanceOf(Error)
       })
 
+      it('reports and logs an error raised after the headers were sent, then lets Express cut the response', async () => {
+        const response = await fetch(`${base}/api/orders/o-3/stream-fail`, {
+          headers: { 'x-request-id': 'late-1' },
+        })
+        expect(response.status).toBe(200)
+        await expect(response.text()).rejects.toThrow()
+        expect(reporter.captured.map((c) => [c.context.tags?.route, (c.error as Error).message])).toEqual([
+          ['/api/orders/:orderId/stream-fail', 'stream broke'],
+        ])
+        await settled()
+        expect(logger.find({ level: 'ERROR', message: 'API error' })[0]).toMatchObject({
+          requestId: 'late-1',
+        })
+        expect(metrics.find('http.requests').map((c) => c.tags)).toEqual([
+          { method: 'GET', route: '/api/orders/:orderId/stream-fail', status_code: 500 },
+        ])
+      })
+
+      it('works without a reporter: logs the error and answers { error, requestId }', async () => {
+        const quiet = memoryLogger()
+        const app = express()
+        app.use(observe({ logger: quiet }))
+        app.get('/boom/:id', (_req, _res, next) => next(new Error('no reporter here')))
+        app.use(errorHandler({ logger: quiet }))
+        const server = await serve(app, { port: 0, host: '127.0.0.1' })
+        try {
+          const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/boom/1`)
+          expect(response.status).toBe(500)
+          expect(await response.json()).toEqual({ error: 'no reporter here', requestId: expect.any(String) })
+          expect(quiet.find({ level: 'ERROR', message: 'API error' })[0]).toMatchObject({
+            error: { message: 'no reporter here' },
+          })
+        } finally {
+          server.closeAllConnections()
+          await new Promise((resolve) => server.close(resolve))
+        }
+      })
+
       it('validates its options', () => {
-        // @ts-expect-error the reporter is required
-        expect(() => errorHandler({ logger })).toThrow(/Invalid option reporter/)
+        // @ts-expect-error the logger is required
+        expect(() => errorHandler({ reporter })).toThrow(/Invalid option logger/)
+        // @ts-expect-error a reporter must be an ErrorReporter
+        expect(() => errorHandler({ logger, reporter: {} })).toThrow(/Invalid option reporter/)
+        // @ts-expect-error the options are required
+        expect(() => errorHandler()).toThrow(/Invalid option logger/)
       })
     })
 
@@ -315,6 +375,8 @@ export function describeExpressAdapter(name: string, { express, ownRouter, modul
       })
     })
   })
+
+  describeHttpAdapterContract(`${name}: observe() and errorHandler()`, expressContractHarness(express))
 
   describe(`${name}: SIGTERM in a child process`, () => {
     it('finishes in-flight requests, answers readiness 503 while draining, closes idle sockets, exits 0', async () => {
