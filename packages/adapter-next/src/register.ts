@@ -3,6 +3,7 @@ import {
   type ErrorReporter,
   type Logger,
   type MetricSink,
+  neverThrows,
   noopMetrics,
   noopReporter,
   OptionError,
@@ -86,23 +87,39 @@ export function registerObservability(options: RegisterOptions = {}) {
       if (process.env.NEXT_RUNTIME === 'edge') return
       await registerOnce(setup)
     },
-    /** Errors Next.js caught in pages, server components, actions and routes not wrapped by withObservability. */
-    onRequestError(error: unknown, request: NextRequestInfo, context: NextErrorContext): void {
-      const current = getObservability()
-      if (!current) return
-      const route = context.routePath
-      try {
-        if (!options.reporter && sentry?.sdk.captureRequestError)
-          sentry.sdk.captureRequestError(error, request, context)
-        else
-          current.reporter.captureException(error, {
-            tags: { type: 'request_error', route },
-            extra: { routeType: context.routeType },
-          })
-      } catch {
-        // Reporting must never turn one error into two.
-      }
-      current.logger.error('request error', error, { route, method: request.method, path: request.path })
-    },
+    /**
+     * Errors Next.js caught in pages, server components, actions and routes not wrapped by withObservability.
+     * Logs the path without its query string (tokens travel there); never throws, whatever Next.js passes.
+     */
+    onRequestError: neverThrows(
+      (error: unknown, request: NextRequestInfo, context: NextErrorContext): void => {
+        const current = getObservability()
+        if (!current) return
+        const route = context?.routePath
+        try {
+          if (!options.reporter && sentry?.sdk.captureRequestError)
+            sentry.sdk.captureRequestError(error, request, context)
+          else
+            current.reporter.captureException(error, {
+              tags: { type: 'request_error', route },
+              extra: { routeType: context?.routeType },
+            })
+        } catch {
+          // Reporting must never turn one error into two, nor keep the error from the log.
+        }
+        current.logger.error('request error', error, {
+          route,
+          method: request?.method,
+          path: pathWithoutQuery(request?.path),
+        })
+      },
+    ),
   }
+}
+
+/** `/reset-password?token=…` → `/reset-password`: the query (and fragment) never reaches a log line. */
+function pathWithoutQuery(path: unknown): string | undefined {
+  if (typeof path !== 'string') return undefined
+  const end = path.search(/[?#]/)
+  return end < 0 ? path : path.slice(0, end)
 }

@@ -227,4 +227,50 @@ describe('registerObservability, then the defaults everything uses', () => {
       method: 'GET',
     })
   })
+  it('onRequestError logs the path without its query string', () => {
+    const { onRequestError } = registerObservability({ reporter })
+    logger.clear()
+    onRequestError(
+      new Error('reset failed'),
+      { path: '/reset-password?token=rst_9f8e7d6c5b4a#step-2', method: 'POST', headers: {} },
+      { routerKind: 'App Router', routePath: '/reset-password', routeType: 'action' },
+    )
+    onRequestError(
+      new Error('search failed'),
+      { path: '/search#q=private', method: 'GET', headers: {} },
+      { routerKind: 'App Router', routePath: '/search', routeType: 'render' },
+    )
+    const lines = logger.find({ level: 'ERROR', message: 'request error' })
+    expect(lines.map((line) => line.path)).toEqual(['/reset-password', '/search'])
+    expect(JSON.stringify(logger.lines)).not.toMatch(/rst_9f8e7d6c5b4a|step-2|private/)
+  })
+
+  it('onRequestError never throws, whatever it is handed and whatever the sinks do', () => {
+    const { onRequestError } = registerObservability({ reporter })
+    const call = (...args: unknown[]) => Reflect.apply(onRequestError, undefined, args)
+    expect(() => call(new Error('no request, no context'))).not.toThrow()
+    expect(() => call(null, null, null)).not.toThrow()
+    expect(() => call('thrown string', { path: 42 }, { routePath: {} })).not.toThrow()
+    const current = getObservability()!
+    const { captureException } = current.reporter
+    const { error } = current.logger
+    try {
+      current.reporter.captureException = () => {
+        throw new Error('reporter down')
+      }
+      current.logger.error = () => {
+        throw new Error('logger down')
+      }
+      expect(() =>
+        onRequestError(
+          new Error('boom'),
+          { path: '/x', method: 'GET', headers: {} },
+          { routerKind: 'App Router', routePath: '/x', routeType: 'render' },
+        ),
+      ).not.toThrow()
+    } finally {
+      current.reporter.captureException = captureException
+      current.logger.error = error
+    }
+  })
 })
