@@ -206,21 +206,20 @@ const STEMS = [
   'pk_t',
   ...['akia', 'asia', 'aida', 'aroa', 'agpa', 'anpa', 'anva', 'aipa', 'abia', 'acca'],
 ]
-const STEMS_BY_FIRST: ReadonlyArray<readonly number[][] | undefined> = (() => {
-  // Dense arrays and a typed array: a sparse one falls back to dictionary lookups.
-  const table: Array<number[][] | undefined> = Array.from({ length: 128 }, () => undefined)
+/** Three folded character codes as a 16-bit hash: every stem's first three characters mark one slot. */
+function trigram(a: number, b: number, c: number): number {
+  return (a * 961 + b * 31 + c) & 0xffff
+}
+/** Stems by the hash of their first three characters (a slot may hold stems of several trigrams). */
+const STEMS_BY_TRIGRAM: ReadonlyArray<readonly number[][] | undefined> = (() => {
+  // A dense array (a sparse one falls back to dictionary lookups).
+  const table: Array<number[][] | undefined> = Array.from({ length: 0x10000 }, () => undefined)
   for (const stem of STEMS) {
     const codes = Array.from(stem, (c) => c.charCodeAt(0))
-    const first = codes[0]!
-    table[first] = [...(table[first] ?? []), codes]
+    const slot = trigram(codes[0]!, codes[1]!, codes[2]!)
+    table[slot] = [...(table[slot] ?? []), codes]
   }
   return table
-})()
-/** The first two characters of every stem: only where they stand is a stem compared in full. */
-const STEM_STARTS = (() => {
-  const bits = new Uint8Array(128 * 128)
-  for (const stem of STEMS) bits[(stem.charCodeAt(0) << 7) | stem.charCodeAt(1)] = 1
-  return bits
 })()
 const AWS_SECRET_LENGTH = 40
 const CARD_MIN_DIGITS = 13
@@ -230,10 +229,10 @@ function fold(code: number): number {
   return code >= 65 && code <= 90 ? code + 32 : code
 }
 
-/** Whether a stem starting with `first` stands at `at` (whose second character is already known to fit). */
-function stemAt(text: string, at: number, first: number): boolean {
-  for (const stem of STEMS_BY_FIRST[first]!) {
-    let k = 2
+/** Whether one of `stems` stands at `at`. */
+function stemAt(text: string, at: number, stems: readonly number[][]): boolean {
+  for (const stem of stems) {
+    let k = 0
     while (k < stem.length && fold(text.charCodeAt(at + k)) === stem[k]) k++
     if (k === stem.length) return true
   }
@@ -253,18 +252,16 @@ function isBase64(code: number): boolean {
 /** Whether `text` may hold a secret that {@link scrubSecrets} would mask (no false negatives). */
 export function mayHoldSecret(text: string): boolean {
   const length = text.length
+  if (length < 3) return false
   if (length >= CARD_MIN_DIGITS && hasLongRun(text)) return true
-  let previous = 128
-  for (let i = 0; i < length; i++) {
-    const code = fold(text.charCodeAt(i))
-    if (
-      previous < 128 &&
-      code < 128 &&
-      STEM_STARTS[(previous << 7) | code] === 1 &&
-      stemAt(text, i - 1, previous)
-    )
-      return true
-    previous = code
+  let a = fold(text.charCodeAt(0))
+  let b = fold(text.charCodeAt(1))
+  for (let i = 2; i < length; i++) {
+    const c = fold(text.charCodeAt(i))
+    const stems = STEMS_BY_TRIGRAM[trigram(a, b, c)]
+    if (stems !== undefined && stemAt(text, i - 2, stems)) return true
+    a = b
+    b = c
   }
   return false
 }

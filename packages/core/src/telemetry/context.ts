@@ -14,7 +14,14 @@ function storage(): AsyncLocalStorage<LogContext> {
 /** Runs `fn` with `fields` merged over the current request context; every log line inside carries them. */
 export function withContext<T>(fields: LogContext, fn: () => T): T {
   const current = storage().getStore()
-  return storage().run(Object.assign({}, current, fields), fn)
+  let merged: LogContext
+  try {
+    merged = Object.assign({}, current, fields)
+  } catch {
+    // Fields that cannot be read (a throwing getter or Proxy) add nothing; `fn` still runs, in the current context.
+    merged = Object.assign({}, current)
+  }
+  return storage().run(merged, fn)
 }
 
 /** The request context of the current async call chain, if any. */
