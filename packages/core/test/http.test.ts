@@ -53,6 +53,10 @@ describe('createHttpTelemetry', () => {
     expect(http.requestId('bad\r\nSet-Cookie: x=1')).toMatch(UUID)
     expect(http.requestId('<script>')).toMatch(UUID)
     expect(http.requestId('a'.repeat(129))).toMatch(UUID)
+    // A secret sent as a request id would be echoed raw but logged masked: never taken as an id.
+    expect(http.requestId('sk_live_51Habc123def456')).toMatch(UUID)
+    expect(http.requestId('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl')).toMatch(UUID)
+    expect(http.requestId('signup-42')).toBe('signup-42')
     expect(http.requestId(null)).not.toBe(http.requestId(null))
   })
 

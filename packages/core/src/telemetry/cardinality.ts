@@ -1,6 +1,6 @@
 import { positiveIntegerOption } from '../validate.js'
 import type { Logger } from './log-types.js'
-import type { MetricSink, Tags } from './metrics.js'
+import type { MetricKind, MetricSink, Tags } from './metrics.js'
 
 export interface CardinalityOptions {
   /** Distinct tag sets allowed per metric name; later new sets fold their values into `other`. @default 1000 */
@@ -23,6 +23,7 @@ export function limitCardinality(sink: MetricSink, options: CardinalityOptions =
   function guard(name: string, tags: Tags | undefined): Tags | undefined {
     if (!tags) return tags
     const key = tagKey(tags)
+    if (key === undefined) return undefined
     let sets = seen.get(name)
     if (!sets) {
       sets = new Set()
@@ -45,18 +46,42 @@ export function limitCardinality(sink: MetricSink, options: CardinalityOptions =
     return folded
   }
 
+  /** A sink never throws: tags that cannot be read (a Proxy, a throwing getter) drop the data point. */
+  function forward(kind: MetricKind, name: string, value: number | undefined, tags: Tags | undefined): void {
+    try {
+      const bounded = guard(name, tags)
+      if (kind === 'increment') sink.increment(name, value, bounded)
+      else sink[kind](name, value ?? 0, bounded)
+    } catch {
+      // Nothing to do: one data point is lost, the caller is not.
+    }
+  }
+
   return {
-    increment: (name, value, tags) => sink.increment(name, value, guard(name, tags)),
-    gauge: (name, value, tags) => sink.gauge(name, value, guard(name, tags)),
-    timing: (name, ms, tags) => sink.timing(name, ms, guard(name, tags)),
-    histogram: (name, value, tags) => sink.histogram(name, value, guard(name, tags)),
+    increment: (name, value, tags) => forward('increment', name, value, tags),
+    gauge: (name, value, tags) => forward('gauge', name, value, tags),
+    timing: (name, ms, tags) => forward('timing', name, ms, tags),
+    histogram: (name, value, tags) => forward('histogram', name, value, tags),
     flush: async () => sink.flush?.(),
     close: async () => sink.close?.(),
   } satisfies MetricSink
 }
 
-function tagKey(tags: Tags): string {
+/** Longest tag name or value kept in a tag set's key: the set of keys stays small whatever the values. */
+const MAX_KEYED_LENGTH = 256
+
+/** More tags than any backend takes on one series: such a tag set is dropped whole. */
+const MAX_TAGS = 64
+
+/** The tag set's identity, or undefined for what is not a tag set (an array, a Buffer, hundreds of keys). */
+function tagKey(tags: Tags): string | undefined {
+  const prototype: unknown = Object.getPrototypeOf(tags)
+  if (prototype !== Object.prototype && prototype !== null) return undefined
+  const names = Object.keys(tags)
+  if (names.length > MAX_TAGS) return undefined
   let key = ''
-  for (const tag of Object.keys(tags).sort()) key += `${tag}\u0000${String(tags[tag])}\u0001`
+  for (const tag of names.sort()) {
+    key += `${tag.slice(0, MAX_KEYED_LENGTH)}\u0000${String(tags[tag]).slice(0, MAX_KEYED_LENGTH)}\u0001`
+  }
   return key
 }

@@ -16,7 +16,14 @@ export function withContext<T>(fields: LogContext, fn: () => T): T {
   const current = storage().getStore()
   let merged: LogContext
   try {
-    merged = Object.assign({}, current, fields)
+    // Only a plain object adds fields: a string, array or Buffer would add one field per character or byte.
+    const prototype: unknown =
+      typeof fields === 'object' && fields !== null ? Object.getPrototypeOf(fields) : undefined
+    merged = Object.assign(
+      {},
+      current,
+      prototype === Object.prototype || prototype === null ? fields : undefined,
+    )
   } catch {
     // Fields that cannot be read (a throwing getter or Proxy) add nothing; `fn` still runs, in the current context.
     merged = Object.assign({}, current)

@@ -1,4 +1,5 @@
 import type { Health, HealthHandler } from '../health/health.js'
+import { mayHoldSecret, scrubSecrets } from '../scrub.js'
 import { OptionError } from '../validate.js'
 import { type ApiErrorDeps, handleApiError } from './api-error.js'
 import { getContext, withContext } from './context.js'
@@ -41,6 +42,13 @@ export interface HttpTelemetry {
 export const UNMATCHED_ROUTE = 'unmatched'
 const SAFE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/
 
+/** Echoed and logged as it came only when short, plain, and not a secret (a `sk_live_…` key is not an id). */
+function isSafeRequestId(incoming: string | null | undefined): incoming is string {
+  if (typeof incoming !== 'string' || !SAFE_REQUEST_ID.test(incoming)) return false
+  return !mayHoldSecret(incoming) || scrubSecrets(incoming, SAFE_ID_LENGTH) === incoming
+}
+const SAFE_ID_LENGTH = 128
+
 export function createHttpTelemetry(options: HttpTelemetryOptions = {}): HttpTelemetry {
   const logger = options.logger ?? noopLogger
   const metrics = options.metrics ?? noopMetrics
@@ -52,8 +60,7 @@ export function createHttpTelemetry(options: HttpTelemetryOptions = {}): HttpTel
   const logs = logger.isLevelEnabled('info')
   return {
     requestIdHeader: header.toLowerCase(),
-    requestId: (incoming) =>
-      incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : globalThis.crypto.randomUUID(),
+    requestId: (incoming) => (isSafeRequestId(incoming) ? incoming : globalThis.crypto.randomUUID()),
     start(requestId) {
       requestRate?.mark()
       const startedAt = performance.now()
