@@ -20,13 +20,8 @@ import {
 import { type ClientOptions, resolveClient } from './client.js'
 import { type Batch, createEventQueue } from './event-queue.js'
 import { classifyFailure, errorName, type Failure } from './failures.js'
-import {
-  EVENT_OVERHEAD_BYTES,
-  MAX_BATCH_BYTES,
-  MAX_BATCH_EVENTS,
-  MAX_EVENT_MESSAGE_BYTES,
-  truncateUtf8,
-} from './limits.js'
+import { fitLine } from './fit-line.js'
+import { EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_MESSAGE_BYTES } from './limits.js'
 import { dailyStreamNamer, defaultInstanceId } from './stream-name.js'
 import {
   integerAtLeast,
@@ -104,7 +99,7 @@ export interface CloudWatchLogsStats {
   rejected: number
   /** Lines handed to `fallback`. */
   fallback: number
-  /** Lines cut to the 256 KB event limit. */
+  /** Lines cut to the 256 KB event limit (a JSON line stays one JSON object, with a `_truncated` field). */
   truncated: number
   /** PutLogEvents attempts. */
   requests: number
@@ -491,7 +486,8 @@ export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDe
     let message = line
     let size = line.length <= MAX_EVENT_MESSAGE_BYTES / 3 ? Buffer.byteLength(line) : Number.POSITIVE_INFINITY
     if (size === Number.POSITIVE_INFINITY) {
-      message = truncateUtf8(line, MAX_EVENT_MESSAGE_BYTES)
+      // A JSON line stays one JSON object (the longest values cut, a `_truncated` field added); others are cut.
+      message = fitLine(line, MAX_EVENT_MESSAGE_BYTES)
       if (message !== line) stats.truncated++
       size = Buffer.byteLength(message)
     }

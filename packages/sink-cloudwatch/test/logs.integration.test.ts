@@ -170,21 +170,97 @@ describe('cloudwatchLogs against the loopback endpoint', () => {
     await destination.close()
   })
 
-  it('cuts an event over 256 KB at a character boundary, with a marker, and delivers it', async () => {
+  it('cuts a non-JSON event over 256 KB at a character boundary, with a marker, and delivers it', async () => {
     const logGroupName = newGroup()
     const destination = cloudwatchLogs({
       logGroupName,
       logStreamName: 'big',
       clientConfig: loopbackConfig(server),
     })
-    destination.write(JSON.stringify({ message: 'big', blob: '日本語'.repeat(50_000) }))
+    destination.write(`big: ${'日本語'.repeat(50_000)}`)
+    destination.write(`{"almost json": ${'日本語'.repeat(50_000)}`)
     destination.write(jsonLine(1))
     await destination.close()
-    const [big, small] = server.events(logGroupName, 'big')
-    expect(Buffer.byteLength(big!.message) + 26).toBeLessThanOrEqual(262_144)
-    expect(big!.message).toMatch(/^\{"message":"big","blob":"(日本語)+.{0,2} …\[truncated \d+ bytes\]$/u)
-    expect(big!.message).not.toContain('\ufffd')
+    const [big, almost, small] = server.events(logGroupName, 'big')
+    for (const event of [big!, almost!]) {
+      expect(Buffer.byteLength(event.message) + 26).toBeLessThanOrEqual(262_144)
+      expect(event.message).not.toContain('\ufffd')
+    }
+    expect(big!.message).toMatch(/^big: (日本語)+.{0,2} …\[truncated \d+ bytes\]$/u)
+    expect(almost!.message).toMatch(/^\{"almost json": (日本語)+.{0,2} …\[truncated \d+ bytes\]$/u)
     expect(small!.message).toBe(jsonLine(1))
+    expect(destination.stats().truncated).toBe(2)
+  })
+
+  it('keeps a 1 MB JSON line one parseable object under the limit, level and timestamp intact', async () => {
+    const logGroupName = newGroup()
+    const destination = cloudwatchLogs({
+      logGroupName,
+      logStreamName: 'big-json',
+      clientConfig: loopbackConfig(server),
+    })
+    const line = JSON.stringify({
+      level: 'ERROR',
+      timestamp: '2026-11-26T20:40:00.000Z',
+      message: `checkout failed ${'m'.repeat(300_000)}`,
+      requestId: 'req-42',
+      blob: '日本語'.repeat(100_000),
+      nested: { body: 'x\n"'.repeat(100_000), n: 7 },
+      list: Array.from({ length: 2000 }, (_, i) => ({ i, s: 'y'.repeat(40) })),
+    })
+    expect(Buffer.byteLength(line)).toBeGreaterThan(1_000_000)
+    destination.write(line)
+    destination.write(jsonLine(1))
+    await destination.close()
+    const [big, small] = server.events(logGroupName, 'big-json')
+    expect(Buffer.byteLength(big!.message) + 26).toBeLessThanOrEqual(262_144)
+    expect(big!.message).not.toContain('\ufffd')
+    const parsed = JSON.parse(big!.message)
+    expect(parsed).toMatchObject({
+      level: 'ERROR',
+      timestamp: '2026-11-26T20:40:00.000Z',
+      requestId: 'req-42',
+    })
+    expect(parsed.message).toMatch(/^checkout failed m+ …\[truncated \d+ bytes\]$/)
+    expect(parsed.nested.n).toBe(7)
+    expect(parsed._truncated.originalBytes).toBe(Buffer.byteLength(line))
+    expect(parsed._truncated.removedBytes).toBe(Buffer.byteLength(line) - Buffer.byteLength(big!.message))
+    // Much of the budget is still used: the line was cut, not emptied.
+    expect(Buffer.byteLength(big!.message)).toBeGreaterThan(200_000)
+    expect(small!.message).toBe(jsonLine(1))
+    expect(destination.stats().truncated).toBe(1)
+  })
+
+  it('cuts a 10 MB JSON line without stalling the loop', async () => {
+    const logGroupName = newGroup()
+    const destination = cloudwatchLogs({
+      logGroupName,
+      logStreamName: 'huge-json',
+      clientConfig: loopbackConfig(server),
+    })
+    const line = JSON.stringify({
+      level: 'WARN',
+      timestamp: '2026-11-26T20:40:00.000Z',
+      message: 'huge payload',
+      payload: 'p'.repeat(5_000_000),
+      fields: Object.fromEntries(
+        Array.from({ length: 100_000 }, (_, i) => [`k${i}`, `value ${i} ${'v'.repeat(20)}`]),
+      ),
+      numbers: Array.from({ length: 200_000 }, (_, i) => i * 1.5),
+    })
+    expect(Buffer.byteLength(line)).toBeGreaterThan(10_000_000)
+    const started = performance.now()
+    destination.write(line)
+    expect(performance.now() - started).toBeLessThan(1000)
+    await destination.close()
+    const [event] = server.events(logGroupName, 'huge-json')
+    expect(Buffer.byteLength(event!.message) + 26).toBeLessThanOrEqual(262_144)
+    expect(JSON.parse(event!.message)).toMatchObject({
+      level: 'WARN',
+      timestamp: '2026-11-26T20:40:00.000Z',
+      message: 'huge payload',
+      _truncated: { originalBytes: Buffer.byteLength(line) },
+    })
     expect(destination.stats().truncated).toBe(1)
   })
 
