@@ -9,6 +9,7 @@ import {
   type Tags,
   type TimerHandle,
 } from '@vivr/core'
+import { MAX_EVENT_MESSAGE_BYTES } from './limits.js'
 import { integerAtLeast, optionalString } from './validate.js'
 
 export interface CloudWatchMetricsOptions {
@@ -55,6 +56,15 @@ const MAX_VALUES = 100
 const MAX_METRICS_PER_DOCUMENT = 100
 const MAX_NAME_LENGTH = 255
 const MAX_DIMENSION_VALUE_LENGTH = 1024
+/** Tags past the 30 dimensions are kept as properties up to this many serialized bytes per document. */
+const MAX_PROPERTY_BYTES = 64 * 1024
+
+/** At most `max` UTF-16 units of `text`, never ending on half a surrogate pair. */
+function sliceChars(text: string, max: number): string {
+  if (text.length <= max) return text
+  const code = text.charCodeAt(max - 1)
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max)
+}
 
 function stdoutDestination(): LogDestination {
   return {
@@ -82,8 +92,15 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
     throw new OptionError('dimensions', globalDimensions, 'an object of string values')
   }
   for (const [key, value] of Object.entries(globalDimensions)) {
-    if (typeof value !== 'string' || value.length === 0 || key.length === 0 || key === '_aws') {
-      throw new OptionError(`dimensions.${key}`, value, 'a non-empty string')
+    if (key.length === 0 || key.length > MAX_NAME_LENGTH || key === '_aws') {
+      throw new OptionError('dimensions', key, `dimension names of 1–${MAX_NAME_LENGTH} characters, not _aws`)
+    }
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_DIMENSION_VALUE_LENGTH) {
+      throw new OptionError(
+        `dimensions.${key}`,
+        value,
+        `a string of 1–${MAX_DIMENSION_VALUE_LENGTH} characters`,
+      )
     }
   }
   if (Object.keys(globalDimensions).length > MAX_DIMENSIONS) {
@@ -104,20 +121,64 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
     const dimensions: Record<string, string> = { ...globalDimensions }
     const properties: Record<string, string> = {}
     let count = Object.keys(dimensions).length
+    let propertyBytes = 0
     for (const key of Object.keys(tags ?? {}).sort()) {
       const raw = tags?.[key]
-      if (key.length === 0 || key === '_aws' || key === name || raw === undefined) continue
-      const value = String(raw).slice(0, MAX_DIMENSION_VALUE_LENGTH)
+      // A name CloudWatch would refuse as a dimension is not kept as a property either.
+      if (key.length === 0 || key.length > MAX_NAME_LENGTH || key === '_aws' || key === name) continue
+      if (raw === undefined) continue
+      const value = sliceChars(String(raw), MAX_DIMENSION_VALUE_LENGTH)
       if (value.length > 0 && (key in dimensions || count < MAX_DIMENSIONS)) {
         if (!(key in dimensions)) count++
         dimensions[key] = value
       } else {
+        // Properties are extras for Logs Insights: bounded, so a tag flood cannot outgrow the event limit.
+        const bytes = Buffer.byteLength(JSON.stringify(key)) + Buffer.byteLength(JSON.stringify(value)) + 2
+        if (propertyBytes + bytes > MAX_PROPERTY_BYTES) continue
+        propertyBytes += bytes
         properties[key] = value
       }
     }
     const dimensionKeys = Object.keys(dimensions)
     const groupKey = JSON.stringify([dimensions, properties])
     return { dimensions, dimensionKeys, properties, groupKey }
+  }
+
+  /** One EMF document; `withProperties: false` leaves out the searchable extras. */
+  function serialize(members: readonly Series[], withProperties = true): string {
+    const first = members[0]!
+    const document: Record<string, unknown> = {
+      _aws: {
+        Timestamp: Math.min(...members.map((m) => m.timestamp)),
+        CloudWatchMetrics: [
+          {
+            Namespace: namespace,
+            Dimensions: [first.dimensionKeys],
+            Metrics: members.map((m) => ({ Name: m.name, Unit: UNITS[m.kind] })),
+          },
+        ],
+      },
+      ...(withProperties ? first.properties : {}),
+      ...first.dimensions,
+    }
+    for (const m of members) {
+      document[m.name] = m.kind === 'timing' || m.kind === 'histogram' ? m.values : m.value
+    }
+    return JSON.stringify(document)
+  }
+
+  /**
+   * Documents for one group of metrics, each within the CloudWatch Logs event limit: a document over it is
+   * split in halves; a single metric over it (only with extreme dimension values) loses its properties.
+   */
+  function serializeWithin(members: readonly Series[], out: string[]) {
+    const line = serialize(members)
+    if (Buffer.byteLength(line) <= MAX_EVENT_MESSAGE_BYTES) out.push(line)
+    else if (members.length > 1) {
+      const half = Math.ceil(members.length / 2)
+      serializeWithin(members.slice(0, half), out)
+      serializeWithin(members.slice(half), out)
+    } else out.push(serialize(members, false))
   }
 
   function documentsFor(batch: Iterable<Series>): string[] {
@@ -135,27 +196,7 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
     }
     const lines: string[] = []
     for (const docs of groups.values()) {
-      for (const { series: members } of docs) {
-        const first = members[0]!
-        const document: Record<string, unknown> = {
-          _aws: {
-            Timestamp: Math.min(...members.map((m) => m.timestamp)),
-            CloudWatchMetrics: [
-              {
-                Namespace: namespace,
-                Dimensions: [first.dimensionKeys],
-                Metrics: members.map((m) => ({ Name: m.name, Unit: UNITS[m.kind] })),
-              },
-            ],
-          },
-          ...first.properties,
-          ...first.dimensions,
-        }
-        for (const m of members) {
-          document[m.name] = m.kind === 'timing' || m.kind === 'histogram' ? m.values : m.value
-        }
-        lines.push(JSON.stringify(document))
-      }
+      for (const { series: members } of docs) serializeWithin(members, lines)
     }
     return lines
   }
@@ -183,7 +224,7 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
 
   function record(kind: MetricKind, rawName: string, value: number, tags: Tags | undefined) {
     if (closed || typeof rawName !== 'string' || rawName.length === 0 || !Number.isFinite(value)) return
-    const name = rawName.slice(0, MAX_NAME_LENGTH)
+    const name = sliceChars(rawName, MAX_NAME_LENGTH)
     const { dimensions, dimensionKeys, properties, groupKey } = describe(name, tags)
     const key = `${kind}\u0000${name}\u0000${groupKey}`
     let entry = series.get(key)

@@ -134,6 +134,44 @@ describe('cloudwatchMetrics aggregation', () => {
     expect(wide.timestamp).toBe(1_700_000_000_000)
   })
 
+  it('keeps every document one valid EMF object within the 256 KB event limit, however wide or long', async () => {
+    const destination = memoryDestination()
+    const sink = cloudwatchMetrics({ destination, dimensions: { service: 'api' } })
+    // Thousands of tags (only 30 can be dimensions; the rest become properties), some with huge keys.
+    const wide = Object.fromEntries(
+      Array.from({ length: 5000 }, (_, i) => [
+        `tag${String(i).padStart(4, '0')}`,
+        `${'日'.repeat(1500)}${i}`,
+      ]),
+    )
+    wide[`${'k'.repeat(100_000)}`] = 'huge key'
+    sink.increment('wide.counter', 1, wide)
+    // 100 metrics × 100 full-precision samples, 255-character names, 29 long dimension values.
+    const long = Object.fromEntries(
+      Array.from({ length: 29 }, (_, i) => [`d${i}`.padEnd(250, 'd'), `x${'🚀'.repeat(600)}`]),
+    )
+    const names = Array.from({ length: 100 }, (_, i) => `m${i}`.padEnd(300, 'n'))
+    for (const name of names) {
+      for (let i = 0; i < 99; i++) sink.timing(name, -Math.PI * 1e-300 * (i + 1), long)
+    }
+    await sink.flush?.()
+    for (const line of destination.lines) {
+      expect(Buffer.byteLength(line) + 26).toBeLessThanOrEqual(262_144)
+      // JSON.stringify writes half a surrogate pair as an escape: no value was cut inside a character.
+      expect(line).not.toMatch(/\\ud[89a-f][0-9a-f]{2}/i)
+    }
+    const { metrics, errors } = extractEmfMetrics(destination.lines)
+    expect(errors).toEqual([])
+    const counter = metrics.filter((m) => m.name === 'wide.counter')
+    expect(counter.map((m) => m.values)).toEqual([[1]])
+    expect(Object.keys(counter[0]!.dimensions)).toHaveLength(30)
+    for (const name of names) {
+      const found = metrics.filter((m) => m.name === name.slice(0, 255))
+      expect(found.flatMap((m) => m.values)).toHaveLength(99)
+      expect(Object.keys(found[0]!.dimensions)).toHaveLength(30)
+    }
+  })
+
   it('is rejected by the EMF validator when a document is malformed (the validator can fail)', () => {
     expect(
       parseEmf(

@@ -193,6 +193,8 @@ describe('options are checked at construction', () => {
   it.each([
     [{ namespace: '' }, 'namespace'],
     [{ dimensions: { service: '' } }, 'dimensions.service'],
+    [{ dimensions: { service: 'x'.repeat(1025) } }, 'dimensions.service'],
+    [{ dimensions: { ['k'.repeat(256)]: 'v' } }, 'dimensions'],
     [{ flushIntervalMs: -5 }, 'flushIntervalMs'],
     [{ destination: {} }, 'destination'],
   ])('cloudwatchMetrics %o names %s', (options, option) => {
