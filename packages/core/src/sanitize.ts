@@ -324,9 +324,42 @@ export function createSanitizer(options: SanitizeOptions = {}): (value: unknown)
     return record
   }
 
+  /**
+   * The shape of nearly every log context: one plain object of strings, numbers and booleans. Checked without
+   * the general walk's bookkeeping; `undefined` when it has nested values and the general walk must decide.
+   */
+  function isFlatClean(value: unknown): boolean | undefined {
+    if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
+      return undefined
+    }
+    const record = value as Record<string, unknown>
+    if (typeof record.toJSON === 'function') return false
+    let fields = 0
+    for (const key in record) {
+      if (++fields > maxValues || verdictFor(key) !== key || rename[key] !== undefined) return false
+      const item = record[key]
+      switch (typeof item) {
+        case 'number':
+        case 'boolean':
+        case 'undefined':
+          break
+        case 'string':
+          if (!isCleanString(item)) return false
+          break
+        default:
+          if (item !== null) return undefined
+      }
+    }
+    return true
+  }
+
   return (value) => {
     try {
-      if (reuseClean && isClean(value, 0, { budget: maxValues, path: [] })) return value
+      if (reuseClean) {
+        const flat = isFlatClean(value)
+        if (flat === true || (flat === undefined && isClean(value, 0, { budget: maxValues, path: [] })))
+          return value
+      }
     } catch {
       // A getter or trap threw: the copy turns it into a marker.
     }
