@@ -1,11 +1,15 @@
-import { createHttpTelemetry, type HttpTelemetryOptions, neverThrows, withContext } from '@vivr/core'
+import {
+  CLIENT_CLOSED_REQUEST,
+  createHttpTelemetry,
+  type HttpTelemetryOptions,
+  neverThrows,
+  withContext,
+} from '@vivr/core'
 import type { Request, RequestHandler, Response } from 'express'
 import { pathOf, routeOf, trackRoute } from './route.js'
 
 export type ObserveOptions = HttpTelemetryOptions
 
-/** Statuses of responses whose client went away before they were sent (nginx's convention). */
-const CLIENT_CLOSED_REQUEST = 499
 /** A response the server cut short (an error after its headers were sent, `res.destroy()`): a truncated body. */
 const SERVER_ABORTED = 500
 

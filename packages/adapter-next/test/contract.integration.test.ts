@@ -15,8 +15,6 @@ describeHttpAdapterContract('adapter-next withObservability', {
   routeTemplate: nextTemplate,
   // A route handler answers or throws; it cannot hand the request on.
   fallThrough: false,
-  // observeFetch records the request when the handler returns its Response, before the body is sent.
-  recordedAt: 'handler-return',
   async start({ logger, metrics, reporter, routes }) {
     const handlers = new Map<string, RouteHandler>()
     for (const route of routes) {

@@ -59,6 +59,7 @@ export type {
   ObserveFetchOptions,
 } from './telemetry/http.js'
 export {
+  CLIENT_CLOSED_REQUEST,
   createHttpTelemetry,
   createRouteMatcher,
   errorStatus,

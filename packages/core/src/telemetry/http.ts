@@ -1,3 +1,4 @@
+import { neverThrows } from '../guard.js'
 import type { Health, HealthHandler } from '../health/health.js'
 import { mayHoldSecret, scrubSecrets } from '../scrub.js'
 import { OptionError } from '../validate.js'
@@ -136,15 +137,67 @@ export function observeFetch<R extends Request, A extends unknown[]>(
         response = new Response(response.body, response)
         response.headers.set(http.requestIdHeader, requestId)
       }
-      finish({
-        method: request.method,
-        route,
-        statusCode: response.status,
-        path: new URL(request.url).pathname,
-      })
-      return response
+      const done = (statusCode: number) =>
+        finish({ method: request.method, route, statusCode, path: pathnameOf(request.url) })
+      return recordWhenSent(response, done)
     })
   }
+}
+
+/** Statuses of responses whose client went away before they were sent (nginx's convention). */
+export const CLIENT_CLOSED_REQUEST = 499
+
+function pathnameOf(url: string): string {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return '/'
+  }
+}
+
+/**
+ * Calls `done` once, when the response has really been sent: at once for a response without a body, else when
+ * its body ends (the response's status), fails after the headers went out (500: the client got a cut response)
+ * or is cancelled because the client left (499). A streamed response is timed to its last byte, not its headers.
+ */
+function recordWhenSent(response: Response, done: (statusCode: number) => void): Response {
+  const body = response.body
+  if (body === null) {
+    done(response.status)
+    return response
+  }
+  let recorded = false
+  const record = neverThrows((statusCode: number) => {
+    if (recorded) return
+    recorded = true
+    done(statusCode)
+  })
+  const reader = body.getReader()
+  const watched = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await reader.read()
+        if (chunk.done) {
+          controller.close()
+          record(response.status)
+        } else {
+          controller.enqueue(chunk.value)
+        }
+      } catch (error) {
+        record(500)
+        controller.error(error)
+      }
+    },
+    cancel(reason) {
+      record(CLIENT_CLOSED_REQUEST)
+      return reader.cancel(reason)
+    },
+  })
+  return new Response(watched, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  })
 }
 
 function safeSetHeader(headers: Headers, name: string, value: string): boolean {
