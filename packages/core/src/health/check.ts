@@ -6,6 +6,12 @@ export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy'
 export interface CheckOutcome {
   status: CheckStatus
   message?: string
+  /**
+   * Anything worth showing (a row count, a lag). Copied once when the result is produced, into plain JSON data:
+   * secret-named fields redacted, credentials scrubbed from strings, BigInts as strings, cycles, unreadable
+   * getters and Proxies as markers, at most 8 levels and 1,000 values. HTTP answers carry it only when the
+   * health's `details` option is set (`'always'`, or a function that grants).
+   */
   details?: Record<string, unknown>
 }
 
@@ -37,6 +43,7 @@ export interface CheckResult {
   /** Milliseconds, integer. */
   latency: number
   message?: string
+  /** The check's details, sanitized: plain JSON data (see {@link CheckOutcome.details}). */
   details?: Record<string, unknown>
 }
 

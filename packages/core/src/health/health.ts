@@ -1,10 +1,18 @@
 import { type Clock, systemClock } from '../clock.js'
+import { neverThrows } from '../guard.js'
+import { createSanitizer } from '../sanitize.js'
 import { messageOf, scrubSecrets } from '../scrub.js'
-import { durationOption, OptionError, oneOfOption, positiveIntegerOption } from '../validate.js'
+import {
+  booleanOption,
+  durationOption,
+  OptionError,
+  oneOfOption,
+  positiveIntegerOption,
+} from '../validate.js'
 import type { Check, CheckResult, CheckStatus, OverallStatus } from './check.js'
 import { type Policy, type PolicyInput, resolvePolicy } from './policy.js'
 import { createProbe, type Probe } from './probe.js'
-import { renderReport, renderRunnerFailure } from './render.js'
+import { type DetailLevel, renderReport, renderRunnerFailure } from './render.js'
 import { createProcessSampler, envVar, type HealthReport, processUptimeSeconds } from './report.js'
 import { createRequestRateMeter, type RequestRateMeter } from './request-rate.js'
 import type { HistoryPoint } from './status-page.js'
@@ -21,7 +29,17 @@ export interface HealthOptions {
   version?: string
   /** @default process.env.NODE_ENV ?? 'unknown' */
   environment?: string
-  /** Whether a response may carry check results and messages. @default 'always' */
+  /**
+   * What a response may carry beyond the overall status.
+   * - unset: each check's status, latency and message, but not its `details` object;
+   * - `'always'`: each check's status, latency, message and `details` (sanitized: secrets redacted);
+   * - a function: the same as `'always'` for a request it answers `true` for, only the overall status for the
+   *   rest (and when it throws);
+   * - `'never'`: only the overall status.
+   * Check details can name hosts, queue sizes or versions, so they are public only when you say so. `run()` and
+   * `onReport` always see them.
+   * @default undefined (check results and messages, no check details)
+   */
   details?: DetailsPolicy
   /** Feeds `metrics.requestsPerSecond`; adapters mark it on every request. @default a new 60 s meter */
   requestRate?: RequestRateMeter
@@ -88,7 +106,24 @@ function validate(options: HealthOptions): void {
   durationOption('timeoutMs', options.timeoutMs, { allowZero: false })
   if (typeof options.policy !== 'function') oneOfOption('policy', options.policy, POLICIES)
   if (typeof options.details !== 'function') oneOfOption('details', options.details, DETAILS)
+  for (const option of ['version', 'environment'] as const) {
+    const value = options[option]
+    if (value !== undefined && typeof value !== 'string') throw new OptionError(option, value, 'a string')
+  }
+  booleanOption('includeMetrics', options.includeMetrics)
+  const clock = options.clock
+  if (
+    clock !== undefined &&
+    (typeof clock?.now !== 'function' ||
+      typeof clock.setTimeout !== 'function' ||
+      typeof clock.clearTimeout !== 'function')
+  ) {
+    throw new OptionError('clock', clock, 'a Clock: { now, setTimeout, clearTimeout }')
+  }
 }
+
+/** Bounds for check details: small enough for a health answer, whatever a check hands back. */
+const DETAILS_BOUNDS = { maxDepth: 8, maxValues: 1000, maxStringLength: 2048 } as const
 
 /** A details policy that throws or answers anything but `true` denies details. */
 async function askDetailsPolicy(policy: (request: Request) => boolean | Promise<boolean>, request: Request) {
@@ -106,12 +141,17 @@ export function createHealth(options: HealthOptions): Health {
   const policy = resolvePolicy(options.policy ?? 'criticality')
   const version = options.version ?? envVar('APP_VERSION') ?? '1.0.0'
   const environment = options.environment ?? envVar('NODE_ENV') ?? 'unknown'
-  const details = options.details ?? 'always'
+  const details = options.details
   const requestRate = options.requestRate ?? createRequestRateMeter({ clock })
   const includeMetrics = options.includeMetrics ?? true
   const sampleProcess = createProcessSampler(() => clock.now())
   const historySize = positiveIntegerOption('historySize', options.historySize) ?? 30
-  const probes: Probe[] = options.checks.map((check) => createProbe(check, { timeoutMs, clock, historySize }))
+  // One sanitizer per health (it caches verdicts): details are copied once, when a result is produced.
+  const sanitize = createSanitizer(DETAILS_BOUNDS)
+  const probes: Probe[] = options.checks.map((check) =>
+    createProbe(check, { timeoutMs, clock, historySize, sanitize }),
+  )
+  const longestTimeoutMs = Math.max(0, ...probes.map((probe) => probe.check.timeoutMs ?? timeoutMs))
   const history = () => Object.fromEntries(probes.map((probe) => [probe.check.name, probe.history()]))
 
   const changeListeners = new Set<(change: HealthChange) => void>()
@@ -119,16 +159,11 @@ export function createHealth(options: HealthOptions): Health {
   const lastCheckStatus = new Map<string, CheckStatus>()
   let lastOverall: OverallStatus | undefined
   let shuttingDown = false
-  let background: { timer: unknown; latest: Promise<HealthReport> } | undefined
+  let background: { timer: unknown; latest: Promise<HealthReport>; reported: boolean } | undefined
 
   function emit<T>(listeners: Set<(value: T) => void>, value: T): void {
-    for (const listener of listeners) {
-      try {
-        listener(value)
-      } catch {
-        // A listener's failure must not fail the probe that triggered it.
-      }
-    }
+    // A listener's failure (a throw, a rejected promise) must not fail the probe that triggered it.
+    for (const listener of listeners) neverThrows(listener)(value)
   }
 
   function selectProbes(tags: string[] | undefined): Probe[] {
@@ -154,8 +189,9 @@ export function createHealth(options: HealthOptions): Health {
     return report
   }
 
-  async function runProbes(selected: Probe[], isFull: boolean): Promise<HealthReport> {
-    const results = await Promise.all(selected.map((probe) => probe.run()))
+  /** `keepAlive`: someone awaits this run, so its deadlines hold the process (never for background runs). */
+  async function runProbes(selected: Probe[], isFull: boolean, keepAlive: boolean): Promise<HealthReport> {
+    const results = await Promise.all(selected.map((probe) => probe.run({ keepAlive })))
     const checks: Record<string, CheckResult> = {}
     const inputs: PolicyInput[] = []
     selected.forEach((probe, i) => {
@@ -181,13 +217,28 @@ export function createHealth(options: HealthOptions): Health {
     return report
   }
 
+  /**
+   * The latest background report. Until the first one is complete, whoever awaits it holds the process for as
+   * long as its deadlines can take (the background timers themselves never do).
+   */
+  function latestReport(current: NonNullable<typeof background>): Promise<HealthReport> {
+    if (current.reported) return current.latest
+    const hold = clock.setTimeout(() => {}, longestTimeoutMs + 1, { keepAlive: true })
+    const latest = current.latest
+    void latest.then(
+      () => clock.clearTimeout(hold),
+      () => clock.clearTimeout(hold),
+    )
+    return latest
+  }
+
   async function run(runOptions: RunOptions = {}): Promise<HealthReport> {
     const tags = runOptions.tags
-    if (background && !tags) return background.latest
+    if (background && !tags) return latestReport(background)
     const selected = selectProbes(tags)
     if (background && tags) {
       // Serve the subset from the latest background report instead of touching dependencies.
-      const full = await background.latest
+      const full = await latestReport(background)
       const checks: Record<string, CheckResult> = {}
       const inputs: PolicyInput[] = []
       for (const probe of selected) {
@@ -198,22 +249,44 @@ export function createHealth(options: HealthOptions): Health {
       }
       return buildReport(policy(inputs), checks)
     }
-    return runProbes(selected, tags === undefined)
+    return runProbes(selected, tags === undefined, true)
+  }
+
+  async function detailLevel(request: Request): Promise<DetailLevel> {
+    if (typeof details === 'function') return (await askDetailsPolicy(details, request)) ? 'full' : 'status'
+    if (details === 'never') return 'status'
+    return details === 'always' ? 'full' : 'checks'
+  }
+
+  /** For the runner-failure answer, which must not fail in turn (a clock answering NaN). */
+  function timestampNow(): string {
+    try {
+      return new Date(clock.now()).toISOString()
+    } catch {
+      return new Date().toISOString()
+    }
+  }
+
+  function failureMessage(error: unknown): string {
+    if (environment === 'production') return 'health check failed'
+    try {
+      return scrubSecrets(messageOf(error))
+    } catch {
+      return 'health check failed'
+    }
   }
 
   function makeHandler(tags: string[] | undefined): HealthHandler {
     const failsWhenShuttingDown = tags === undefined || tags.includes('ready')
     return async (request) => {
       try {
-        const withDetails =
-          typeof details === 'function' ? await askDetailsPolicy(details, request) : details === 'always'
+        const level = await detailLevel(request)
         if (shuttingDown && failsWhenShuttingDown) {
-          return renderReport(buildReport('unhealthy', {}, SHUTTING_DOWN), request, withDetails, history)
+          return renderReport(buildReport('unhealthy', {}, SHUTTING_DOWN), request, level, history)
         }
-        return renderReport(await run(tags ? { tags } : {}), request, withDetails, history)
+        return renderReport(await run(tags ? { tags } : {}), request, level, history)
       } catch (error) {
-        const message = environment === 'production' ? 'health check failed' : scrubSecrets(messageOf(error))
-        return renderRunnerFailure(message, new Date(clock.now()).toISOString())
+        return renderRunnerFailure(failureMessage(error), timestampNow())
       }
     }
   }
@@ -222,11 +295,14 @@ export function createHealth(options: HealthOptions): Health {
     if (!background) return
     background.timer = clock.setTimeout(() => {
       if (!background) return
-      const next = runProbes(probes, true)
+      const next = runProbes(probes, true, false)
       // Keep answering from the previous report until the next one is complete.
       void next.then(
         () => {
-          if (background) background.latest = next
+          if (background) {
+            background.latest = next
+            background.reported = true
+          }
           schedule(intervalMs)
         },
         () => schedule(intervalMs),
@@ -252,7 +328,17 @@ export function createHealth(options: HealthOptions): Health {
     start({ intervalMs }) {
       durationOption('intervalMs', intervalMs, { allowZero: false })
       if (background) return
-      background = { timer: undefined, latest: runProbes(probes, true) }
+      const first = runProbes(probes, true, false)
+      const current = { timer: undefined as unknown, latest: first, reported: false }
+      // Settled here so a failed first report (a custom policy that throws) is never an unhandled rejection;
+      // whoever awaits `latest` still sees the failure.
+      void first.then(
+        () => {
+          if (current.latest === first) current.reported = true
+        },
+        () => {},
+      )
+      background = current
       schedule(intervalMs)
     },
     stop() {

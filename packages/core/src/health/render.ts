@@ -1,13 +1,33 @@
 import type { CheckStatus, OverallStatus } from './check.js'
 import type { HealthReport } from './report.js'
-import { type HistoryPoint, renderStatusPage } from './status-page.js'
+import { type HistoryPoint, renderStatusPage, STATUS_PAGE_CSP } from './status-page.js'
 
 export const HEALTH_JSON = 'application/health+json'
 
 const NO_CACHE = 'no-cache, no-store, must-revalidate'
-const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': NO_CACHE }
-const HEALTH_JSON_HEADERS = { 'Content-Type': HEALTH_JSON, 'Cache-Control': NO_CACHE }
-const HTML_HEADERS = { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': NO_CACHE }
+const NOSNIFF = 'nosniff'
+const JSON_HEADERS = {
+  'Content-Type': 'application/json',
+  'Cache-Control': NO_CACHE,
+  'X-Content-Type-Options': NOSNIFF,
+}
+const HEALTH_JSON_HEADERS = {
+  'Content-Type': HEALTH_JSON,
+  'Cache-Control': NO_CACHE,
+  'X-Content-Type-Options': NOSNIFF,
+}
+const HTML_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': NO_CACHE,
+  'Content-Security-Policy': STATUS_PAGE_CSP,
+  'X-Content-Type-Options': NOSNIFF,
+}
+
+/**
+ * What a response carries: `status` only the overall status; `checks` each check's status, latency and message;
+ * `full` each check's `details` object too.
+ */
+export type DetailLevel = 'status' | 'checks' | 'full'
 
 export function httpStatusFor(status: OverallStatus): number {
   return status === 'unhealthy' ? 503 : 200
@@ -58,20 +78,35 @@ export function toHealthJson(report: HealthReport, withDetails: boolean): Record
   return body
 }
 
+/** The guide's JSON at a detail level: check `details` objects only at `full`. */
+function toJsonBody(report: HealthReport, level: DetailLevel): unknown {
+  if (level === 'status') return { status: report.status }
+  if (level === 'full') return report
+  const checks: Record<string, unknown> = {}
+  for (const [name, { details: _details, ...rest }] of Object.entries(report.checks)) checks[name] = rest
+  return { ...report, checks }
+}
+
+/**
+ * The response for a report in the representation the request asked for. Reports the engine builds are plain
+ * JSON data (check details are sanitized when produced); a throw here can only come from a hand-built report,
+ * and the handler turns it into its runner-failure answer.
+ */
 export function renderReport(
   report: HealthReport,
   request: Request | undefined,
-  withDetails: boolean,
+  level: DetailLevel,
   history: () => Readonly<Record<string, readonly HistoryPoint[]>>,
 ): Response {
   const status = httpStatusFor(report.status)
+  const withChecks = level !== 'status'
   switch (negotiate(request)) {
     case 'health+json':
-      return jsonResponse(toHealthJson(report, withDetails), status, HEALTH_JSON_HEADERS)
+      return jsonResponse(toHealthJson(report, withChecks), status, HEALTH_JSON_HEADERS)
     case 'html':
-      return new Response(renderStatusPage(report, history(), withDetails), { status, headers: HTML_HEADERS })
+      return new Response(renderStatusPage(report, history(), withChecks), { status, headers: HTML_HEADERS })
     default:
-      return jsonResponse(withDetails ? report : { status: report.status }, status, JSON_HEADERS)
+      return jsonResponse(toJsonBody(report, level), status, JSON_HEADERS)
   }
 }
 
