@@ -1,4 +1,4 @@
-export type { Clock, TimerHandle } from './clock.js'
+export type { Clock, TimerHandle, TimerOptions } from './clock.js'
 export { systemClock } from './clock.js'
 export { neverThrows } from './guard.js'
 export { untilAborted } from './health/abort.js'
