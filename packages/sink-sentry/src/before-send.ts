@@ -1,11 +1,14 @@
 import { isCriticalError, messageOf, OptionError, REDACTED } from '@vivr/core'
-import { isSensitiveKey, scrubDeep, scrubRecord, scrubText } from './scrub.js'
+import { createEventScrubber } from './scrub-event.js'
 import type { SentryEventLike, SentryHintLike } from './types.js'
 
 export interface BeforeSendOptions {
   /** Errors whose message matches are dropped (the guide: network errors from monitoring itself). @default [/Network request failed/] */
   ignore?: ReadonlyArray<RegExp | string>
-  /** Request headers removed from every event, case-insensitively. @default ['authorization', 'cookie'] */
+  /**
+   * Request headers removed from every event, case-insensitively. Whatever it says, `request.cookies` is always
+   * removed and a `Cookie` / `Set-Cookie` header left in is redacted. @default ['authorization', 'cookie']
+   */
   redactHeaders?: readonly string[]
   /** In production, error-level events are sent only when `isCritical` says so (the guide's server rule). @default true */
   criticalOnlyInProduction?: boolean
@@ -13,7 +16,12 @@ export interface BeforeSendOptions {
   isCritical?: (error: unknown) => boolean
   /** Compared with 'production'. @default process.env.NODE_ENV, read when the function is created */
   environment?: string
-  /** Mask credentials in messages, exceptions (values, source context, local variables), request data, extra and breadcrumbs. @default true */
+  /**
+   * Mask credentials everywhere in the event with core's engine: message and log entry (and its params),
+   * exceptions (values, frames with source context and local variables), request (url, query, data, headers),
+   * extra, contexts, user (`id`, `email`, `ip_address` kept unless they look like a credential; sensitive fields
+   * redacted), tags, transaction, breadcrumbs and spans. @default true
+   */
   scrub?: boolean
 }
 
@@ -40,39 +48,6 @@ function exceptionOf(event: SentryEventLike, hint: SentryHintLike | undefined): 
   return error
 }
 
-function scrubEvent(event: SentryEventLike): void {
-  if (typeof event.message === 'string') event.message = scrubText(event.message)
-  if (typeof event.logentry?.message === 'string') event.logentry.message = scrubText(event.logentry.message)
-  for (const exception of event.exception?.values ?? []) {
-    if (typeof exception.value === 'string') exception.value = scrubText(exception.value)
-    // Source lines around each frame and (with local-variable capture) the frame's variables.
-    for (const frame of exception.stacktrace?.frames ?? []) {
-      if (typeof frame.context_line === 'string') frame.context_line = scrubText(frame.context_line)
-      if (frame.pre_context) frame.pre_context = frame.pre_context.map(scrubText)
-      if (frame.post_context) frame.post_context = frame.post_context.map(scrubText)
-      if (frame.vars) frame.vars = scrubRecord(frame.vars)
-    }
-  }
-  const request = event.request
-  if (request) {
-    if (typeof request.url === 'string') request.url = scrubText(request.url)
-    if (request.data !== undefined) request.data = scrubDeep(request.data)
-    if (request.query_string !== undefined) request.query_string = scrubDeep(request.query_string)
-    if (request.headers) {
-      const headers: Record<string, string> = {}
-      for (const [name, value] of Object.entries(request.headers)) {
-        headers[name] = isSensitiveKey(name) ? REDACTED : scrubText(String(value))
-      }
-      request.headers = headers
-    }
-  }
-  if (event.extra) event.extra = scrubRecord(event.extra)
-  for (const breadcrumb of event.breadcrumbs ?? []) {
-    if (typeof breadcrumb.message === 'string') breadcrumb.message = scrubText(breadcrumb.message)
-    if (breadcrumb.data) breadcrumb.data = scrubRecord(breadcrumb.data)
-  }
-}
-
 /**
  * The guide's client and server `beforeSend` rules in one function: drop ignored errors (network noise), in
  * production drop error-level events that are not critical, remove sensitive request headers, and mask secrets
@@ -96,6 +71,8 @@ export function createBeforeSend(options: BeforeSendOptions = {}): BeforeSend {
   if (typeof isCritical !== 'function') throw new OptionError('isCritical', isCritical, 'a function')
   const production = (options.environment ?? envVar('NODE_ENV')) === 'production'
   const scrub = options.scrub ?? true
+  if (typeof scrub !== 'boolean') throw new OptionError('scrub', scrub, 'true or false')
+  const scrubEvent = scrub ? createEventScrubber() : undefined
 
   return (event, hint) => {
     try {
@@ -109,16 +86,20 @@ export function createBeforeSend(options: BeforeSendOptions = {}): BeforeSend {
       }
       if (production && criticalOnly && target.level === 'error' && !isCritical(exception)) return null
 
-      const headers = target.request?.headers
-      if (target.request && headers) {
-        const kept: Record<string, string> = {}
-        for (const [name, value] of Object.entries(headers)) {
-          if (!redacted.has(name.toLowerCase())) kept[name] = value
+      const request = target.request
+      if (request) {
+        if (request.headers) {
+          const kept: Record<string, string> = {}
+          for (const [name, value] of Object.entries(request.headers)) {
+            const lower = name.toLowerCase()
+            if (redacted.has(lower)) continue
+            kept[name] = lower === 'cookie' || lower === 'set-cookie' ? REDACTED : value
+          }
+          request.headers = kept
         }
-        target.request.headers = kept
+        delete request.cookies
       }
-      if (target.request?.cookies && redacted.has('cookie')) delete target.request.cookies
-      if (scrub) scrubEvent(target)
+      scrubEvent?.(target)
       return event
     } catch {
       return null

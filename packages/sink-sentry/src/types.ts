@@ -44,7 +44,12 @@ export interface SentryEventLike {
     headers?: Record<string, string>
   }
   extra?: Record<string, unknown>
+  contexts?: Record<string, unknown>
+  user?: Record<string, unknown>
+  tags?: Record<string, unknown>
+  transaction?: string
   breadcrumbs?: Array<{ message?: string; data?: Record<string, unknown> }>
+  spans?: unknown[]
 }
 
 /** The hint Sentry passes to `beforeSend`. */

@@ -3,6 +3,12 @@ import { describeErrorReporterContract, type SentryServer, startSentryServer } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sentryOptions, sentryReporter } from '../src/index.js'
 
+const randomToken = (length: number) =>
+  Array.from(
+    { length },
+    (_, i) => 'abcdefghjkmnpqrstuvwxyz23456789'[(Math.random() * 31) | 0] ?? String(i),
+  ).join('')
+
 // One Sentry.init for this file (the SDK is global per process); every test marks its events.
 let server: SentryServer
 
@@ -69,6 +75,52 @@ describe('sentryReporter over the real SDK', () => {
     const item = envelope?.items.find((i) => i.header.type === 'attachment')
     expect(item?.header).toMatchObject({ filename: 'cart.txt', length: Buffer.byteLength(attachment) })
     expect(Buffer.isBuffer(item?.payload) && item.payload.toString('utf8')).toBe(attachment)
+  })
+
+  it('never lets a secret in contexts, user or tags reach the wire', async () => {
+    const reporter = sentryReporter(Sentry)
+    // Made at run time: the SDK sends the source lines around the throw, and literals there would be found.
+    const secrets = {
+      stripe: `sk_live_${randomToken(24)}`,
+      bearer: randomToken(24),
+      card: '4242 4242 4242',
+      jwtSignature: randomToken(26),
+      aws: randomToken(16).toUpperCase(),
+      password: randomToken(12),
+      /** Under sensitive names: redacted whatever it looks like. */
+      named: randomToken(20),
+    }
+    let eventId: string | undefined
+    Sentry.withScope((scope) => {
+      scope.setContext('payment', {
+        provider: 'stripe',
+        note: `charged with ${secrets.stripe}`,
+        apiKey: secrets.named,
+        card: { number: '4242 4242 4242 4242' },
+      })
+      scope.setUser({
+        id: 'u_42',
+        email: 'bob@example.com',
+        session_token: secrets.named,
+        note: `Authorization: Bearer ${secrets.bearer}`,
+      })
+      scope.setTag('route', '/api/checkout')
+      scope.setTag('debug', `jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.${secrets.jwtSignature}`)
+      scope.setTag('aws', `key AKIA${secrets.aws}`)
+      scope.setTag('login', `password=${secrets.password}`)
+      eventId = reporter.captureException(new Error('payment failed'))
+    })
+    expect(await reporter.flush()).toBe(true)
+    const envelope = server.envelopes.find((e) => e.header.event_id === eventId)
+    const wire = JSON.stringify(envelope)
+    for (const secret of Object.values(secrets)) expect(wire).not.toContain(secret)
+    expect(wire).not.toContain(secrets.stripe.slice('sk_live_'.length))
+    const event = server.events().find((e) => e.event_id === eventId) as Record<string, unknown> | undefined
+    expect(event).toMatchObject({
+      user: { id: 'u_42', email: 'bob@example.com', session_token: '[REDACTED]' },
+      tags: { route: '/api/checkout' },
+      contexts: { payment: { provider: 'stripe', apiKey: '[REDACTED]', note: 'charged with sk_live_***' } },
+    })
   })
 
   it('never throws and returns false when the SDK misbehaves', async () => {
