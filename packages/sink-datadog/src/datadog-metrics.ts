@@ -1,12 +1,15 @@
 import { isIP } from 'node:net'
+import { isProxy } from 'node:util/types'
 import {
   booleanOption,
   type Clock,
   type Logger,
   type MetricSink,
+  messageOf,
   nonEmptyStringOption,
   noopLogger,
   OptionError,
+  scrubSecrets,
   systemClock,
   type Tags,
   type TimerHandle,
@@ -19,7 +22,7 @@ import { createThrottledErrorLog } from './error-log.js'
 export type ServiceCheckStatus = 'ok' | 'warning' | 'critical' | 'unknown'
 
 export interface ServiceCheckOptions {
-  /** Shown in Datadog beside the status; scrub it first (publishHealth does). Cut to fit one datagram. */
+  /** Shown in Datadog beside the status: scrubbed of secrets (core's scrubSecrets) and cut to fit one datagram. */
   message?: string
   tags?: Tags
   hostname?: string
@@ -72,9 +75,16 @@ export interface DatadogMetricsOptions {
 export interface DatadogSinkStats {
   /** Metric lines and service checks handed to hot-shots. */
   sent: number
-  /** Calls with an empty name or a value that is not a finite number. */
+  /**
+   * Calls with an empty name, a value that is not a finite number, an unknown service-check status, or tags that
+   * are not a plain object of at most 64 strings, numbers or booleans (an array, a Buffer, an object as a value, a
+   * Proxy or getter that throws).
+   */
   droppedInvalid: number
-  /** Lines that could not fit one datagram of `maxBufferSize` bytes even after cutting tags to 200 characters. */
+  /**
+   * Lines that could not fit one datagram of `maxBufferSize` bytes even after cutting tags to 200 characters
+   * (a name longer than a datagram among them).
+   */
   droppedOversize: number
   /** Calls after `close()`. */
   droppedAfterClose: number
@@ -115,6 +125,10 @@ const DNS_REFRESH_MS = 60_000
 const DNS_RETRY_MS = 5000
 /** Distinct metric + tags contexts aggregated per interval; further ones are sent unaggregated. */
 const MAX_CONTEXTS = 10_000
+/** Characters of names and tags the aggregator holds per interval, whatever their size; past it, lines go out as they come. */
+const MAX_AGGREGATED_CHARS = 4 * 1024 * 1024
+/** Tags on one call: more is not a tag set but a mistake (core's limitCardinality draws the same line). */
+const MAX_TAGS = 64
 const CHECK_CODES = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const
 
 const env = (name: string): string | undefined => {
@@ -126,7 +140,31 @@ function cut(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text
   const last = text.charCodeAt(maxChars - 1)
   // Never split a surrogate pair: half a character is not valid UTF-8.
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? maxChars - 1 : maxChars)
+  const kept = text.slice(0, last >= 0xd800 && last <= 0xdbff ? maxChars - 1 : maxChars)
+  // A copy: V8 makes a slice a view that keeps the whole 10 MB original alive as long as the slice is held.
+  return Buffer.from(kept, 'utf16le').toString('utf16le')
+}
+
+/** A tag value as text: primitives as `String()` spells them; an object or a function is not a tag value. */
+function tagText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value)
+  return undefined
+}
+
+/** `instanceof Error`, false for a Proxy whose prototype trap throws. */
+function isError(error: unknown): error is Error {
+  try {
+    return error instanceof Error
+  } catch {
+    return false
+  }
+}
+
+function isContextLimit(error: unknown): boolean {
+  if (!isError(error)) return false
+  const message = messageOf(error)
+  return message.includes('aggregation context limit')
 }
 
 function integerIn(option: string, value: unknown, min: number, max: number): number | undefined {
@@ -305,7 +343,7 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
 
   function onSendError(error: unknown): void {
     // A client of yours with hot-shots' own aggregation signals a full window this way, once; nothing was lost.
-    if (error instanceof Error && error.message.includes('aggregation context limit')) {
+    if (isContextLimit(error)) {
       try {
         logger.warn('datadog metrics: too many distinct metric contexts to aggregate this interval', {
           maxContexts: MAX_CONTEXTS,
@@ -319,7 +357,7 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
     errorLog.report(error)
     if (options.errorHandler) {
       try {
-        options.errorHandler(error instanceof Error ? error : new Error(String(error)))
+        options.errorHandler(isError(error) ? error : new Error(messageOf(error)))
       } catch {
         // The user's handler failing must not break the send path.
       }
@@ -342,33 +380,46 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
   let scannedChars = 0
   let closed = false
   let closing: Promise<void> | undefined
-  const aggregator = resolved.aggregation ? createAggregator(MAX_CONTEXTS) : undefined
+  const aggregator = resolved.aggregation ? createAggregator(MAX_CONTEXTS, MAX_AGGREGATED_CHARS) : undefined
   let aggregationTimer: TimerHandle | undefined
 
-  /** True when the tags can go to hot-shots as they are: string values, each tag within Datadog's limit. */
-  function scanTags(tags: Tags): tags is Record<string, string> {
+  /**
+   * The tags as they go to hot-shots, or undefined for what is not a tag set (an array, a Buffer, a class
+   * instance, more than MAX_TAGS tags, an object as a value). The common call, a plain object of short strings,
+   * is passed on as it is; anything else is copied, cut to Datadog's tag limit. May throw (a Proxy, a getter).
+   */
+  function readTags(tags: object): Record<string, string> | undefined {
+    const prototype: unknown = Object.getPrototypeOf(tags)
+    if (prototype !== Object.prototype && prototype !== null) return undefined
     let chars = 0
-    let plain = true
+    let count = 0
+    let plain = !isProxy(tags)
     for (const key in tags) {
-      const value = tags[key]
-      if (typeof value === 'string') {
-        chars += key.length + value.length + 2
-        if (key.length + value.length >= MAX_TAG_CHARS) plain = false
-      } else {
-        chars += key.length + MAX_NUMBER_CHARS + 2
+      if (++count > MAX_TAGS) return undefined
+      const value: unknown = (tags as Record<string, unknown>)[key]
+      if (typeof value !== 'string') {
         plain = false
+        break
       }
+      chars += key.length + value.length + 2
+      if (key.length + value.length >= MAX_TAG_CHARS) plain = false
     }
+    if (!plain) return normalizeTags(tags)
     scannedChars = chars
-    return plain
+    return tags as Record<string, string>
   }
 
-  function normalizeTags(tags: Tags): Record<string, string> {
-    const out: Record<string, string> = {}
+  function normalizeTags(tags: object): Record<string, string> | undefined {
+    // No prototype: a `__proto__` tag stays a tag.
+    const out: Record<string, string> = Object.create(null)
     let chars = 0
-    for (const [rawKey, rawValue] of Object.entries(tags)) {
+    let count = 0
+    for (const rawKey in tags) {
+      if (++count > MAX_TAGS) return undefined
+      const text = tagText((tags as Record<string, unknown>)[rawKey])
+      if (text === undefined) return undefined
       let key = rawKey
-      let value = String(rawValue)
+      let value = text
       if (key.length + 1 + value.length > MAX_TAG_CHARS) {
         key = cut(key, MAX_KEY_CHARS)
         value = cut(value, MAX_TAG_CHARS - 1 - key.length)
@@ -393,60 +444,88 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
     return exact <= maxBufferSize
   }
 
+  /**
+   * Checks one call and hands it to the aggregator or hot-shots. Whatever the caller passes, this never throws:
+   * a name, value or tags that cannot be sent are dropped and counted, and a tag set that throws when read (a
+   * Proxy, a getter) too. Everything kept fits one datagram, so what the aggregator holds is bounded.
+   */
   function emit(type: MetricType, name: string, value: number, tags: Tags | undefined): void {
-    if (closed) {
-      counters.droppedAfterClose++
-      return
-    }
-    if (typeof name !== 'string' || name === '' || typeof value !== 'number' || !Number.isFinite(value)) {
-      counters.droppedInvalid++
-      return
-    }
-    if (aggregator && (type === 'c' || type === 'g') && (tags == null || typeof tags === 'object')) {
-      if (aggregator.record(type, name, value, tags ?? undefined)) {
+    try {
+      if (closed) {
+        counters.droppedAfterClose++
+        return
+      }
+      if (typeof name !== 'string' || name === '' || typeof value !== 'number' || !Number.isFinite(value)) {
+        counters.droppedInvalid++
+        return
+      }
+      // A name longer than a datagram (in characters, so at least as many bytes) cannot go out whatever follows.
+      if (name.length > maxBufferSize) {
+        counters.droppedOversize++
+        return
+      }
+      let wireTags: Record<string, string> | undefined
+      let chars = name.length + MAX_NUMBER_CHARS
+      if (tags != null) {
+        wireTags = typeof tags === 'object' ? readTags(tags) : undefined
+        if (wireTags === undefined) {
+          counters.droppedInvalid++
+          return
+        }
+        chars += scannedChars
+      }
+      if (!fits(name, value, wireTags, chars)) {
+        counters.droppedOversize++
+        return
+      }
+      if (aggregator && (type === 'c' || type === 'g') && aggregator.record(type, name, value, wireTags)) {
         aggregationTimer ??= clock.setTimeout(drainAggregates, resolved.flushIntervalMs)
         return
       }
+      send(type, name, value, wireTags)
+    } catch {
+      counters.droppedInvalid++
     }
-    deliver(type, name, value, tags)
   }
 
-  /** Hands one line to hot-shots' buffer, cut to Datadog's tag limit and checked against maxBufferSize. */
-  function deliver(type: MetricType, name: string, value: number, tags: Tags | undefined): void {
-    let wireTags: Record<string, string> | undefined
-    let chars = name.length + MAX_NUMBER_CHARS
-    if (tags != null) {
-      wireTags = scanTags(tags) ? tags : normalizeTags(tags)
-      chars += scannedChars
-    }
-    if (!fits(name, value, wireTags, chars)) {
-      counters.droppedOversize++
-      return
-    }
+  /** Hands one checked line to hot-shots' buffer. */
+  function send(type: MetricType, name: string, value: number, tags: Record<string, string> | undefined) {
     try {
-      if (type === 'c') client.increment(name, value, wireTags)
-      else if (type === 'g') client.gauge(name, value, wireTags)
-      else if (type === 'ms') client.timing(name, value, wireTags)
-      else client.histogram(name, value, wireTags)
+      if (type === 'c') client.increment(name, value, tags)
+      else if (type === 'g') client.gauge(name, value, tags)
+      else if (type === 'ms') client.timing(name, value, tags)
+      else client.histogram(name, value, tags)
       counters.sent++
     } catch (error) {
       onSendError(error)
     }
   }
 
-  function serviceCheck(name: string, status: ServiceCheckStatus, checkOptions: ServiceCheckOptions = {}) {
-    if (closed) {
-      counters.droppedAfterClose++
-      return
+  /** A service check's fields as they go out, or why it cannot. May throw (a Proxy, a getter). */
+  function checkFields(name: unknown, status: unknown, checkOptions: unknown) {
+    const code =
+      typeof status === 'string' && Object.hasOwn(CHECK_CODES, status)
+        ? CHECK_CODES[status as ServiceCheckStatus]
+        : undefined
+    if (typeof name !== 'string' || name === '' || code === undefined || typeof checkOptions !== 'object') {
+      return 'invalid'
     }
-    const code = CHECK_CODES[status]
-    if (typeof name !== 'string' || name === '' || code === undefined) {
-      counters.droppedInvalid++
-      return
+    // Each option read once: a getter answers one value.
+    const {
+      message: rawMessage,
+      hostname: rawHostname,
+      tags: rawTags,
+    }: ServiceCheckOptions = checkOptions ?? {}
+    const tags = rawTags == null ? undefined : typeof rawTags === 'object' ? readTags(rawTags) : undefined
+    if (
+      (rawTags != null && tags === undefined) ||
+      (rawHostname !== undefined && typeof rawHostname !== 'string')
+    ) {
+      return 'invalid'
     }
+    if (name.length > maxBufferSize || (rawHostname?.length ?? 0) > maxBufferSize) return 'oversize'
     const checkName = checkFieldSafe(name)
-    const hostname = checkOptions.hostname ? checkFieldSafe(checkOptions.hostname) : undefined
-    const tags = checkOptions.tags ? normalizeTags(checkOptions.tags) : undefined
+    const hostname = rawHostname ? checkFieldSafe(rawHostname) : undefined
     // `_sc|prefix name|2|h:host|#global,tags|m:message`
     const withoutMessage =
       4 +
@@ -457,19 +536,37 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
       3 +
       globalBytes +
       (tags ? tagBytes(tags) : 0)
-    if (withoutMessage > maxBufferSize) {
-      counters.droppedOversize++
+    if (withoutMessage > maxBufferSize) return 'oversize'
+    const room = maxBufferSize - withoutMessage - 3
+    const message =
+      rawMessage == null || room <= 0
+        ? ''
+        : // Scrubbed before it is escaped or cut, so a secret is recognised in the text it stood in.
+          cutToBytes(escapeCheckMessage(scrubSecrets(messageOf(rawMessage), room)), room)
+    return { checkName, code, hostname, tags, message: message === '' ? undefined : message }
+  }
+
+  function serviceCheck(name: string, status: ServiceCheckStatus, checkOptions: ServiceCheckOptions = {}) {
+    if (closed) {
+      counters.droppedAfterClose++
       return
     }
-    const message =
-      checkOptions.message === undefined
-        ? undefined
-        : cutToBytes(escapeCheckMessage(checkOptions.message), maxBufferSize - withoutMessage - 3)
+    let fields: ReturnType<typeof checkFields>
     try {
-      client.check(checkName, code, { message, hostname }, tags)
-      counters.sent++
-    } catch (error) {
-      onSendError(error)
+      fields = checkFields(name, status, checkOptions)
+    } catch {
+      fields = 'invalid'
+    }
+    if (fields === 'invalid') counters.droppedInvalid++
+    else if (fields === 'oversize') counters.droppedOversize++
+    else {
+      const { checkName, code, message, hostname, tags } = fields
+      try {
+        client.check(checkName, code, { message, hostname }, tags)
+        counters.sent++
+      } catch (error) {
+        onSendError(error)
+      }
     }
   }
 
@@ -478,7 +575,11 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
     if (aggregationTimer !== undefined) clock.clearTimeout(aggregationTimer)
     aggregationTimer = undefined
     if (!aggregator) return
-    for (const context of aggregator.drain()) deliver(context.type, context.name, context.value, context.tags)
+    for (const { type, name, value, tags } of aggregator.drain()) {
+      // A sum may spell longer than the values that were checked one by one.
+      if (fits(name, value, tags, Number.POSITIVE_INFINITY)) send(type, name, value, tags)
+      else counters.droppedOversize++
+    }
   }
 
   /** Runs a hot-shots call that reports through a callback, bounded so a stuck socket cannot hang shutdown. */

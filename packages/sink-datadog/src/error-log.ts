@@ -7,9 +7,15 @@ export interface ThrottledErrorLog {
   settle(): void
 }
 
+/** The error's string `code` (`ECONNREFUSED`), cut and scrubbed; undefined when there is none or it cannot be read. */
 function codeOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined
-  return typeof error.code === 'string' ? error.code : undefined
+  try {
+    if (typeof error !== 'object' || error === null) return undefined
+    const code: unknown = Reflect.get(error, 'code')
+    return typeof code === 'string' ? scrubSecrets(code, 64) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -32,6 +32,18 @@ describe('client-side aggregation window', () => {
     expect(window.record('c', 'c', 1, undefined)).toBe(true)
   })
 
+  it('refuses new contexts past maxChars of names and tags, whatever their count', () => {
+    const window = createAggregator(1000, 3000)
+    const long = 'x'.repeat(500)
+    expect(window.record('c', 'a', 1, { route: long })).toBe(true)
+    expect(window.record('c', 'b', 1, { route: long })).toBe(true)
+    expect(window.record('c', 'c', 1, { route: long })).toBe(false)
+    expect(window.record('c', 'a', 2, { route: long })).toBe(true)
+    expect(window.size).toBe(2)
+    window.drain()
+    expect(window.record('c', 'c', 1, { route: long })).toBe(true)
+  })
+
   it('keeps its own copy of the tags', () => {
     const window = createAggregator(10)
     const tags = { route: '/a' }
