@@ -173,6 +173,7 @@ describe('options are checked at construction', () => {
     [{ redactHeaders: [''] }, 'redactHeaders'],
     [{ criticalOnlyInProduction: 'yes' }, 'criticalOnlyInProduction'],
     [{ isCritical: true }, 'isCritical'],
+    [{ scrub: 'yes' }, 'scrub'],
   ])('createBeforeSend(%o) names %s', (options, option) => {
     expect(() => createBeforeSend(options as never)).toThrow(OptionError)
     expect(() => createBeforeSend(options as never)).toThrow(option)
