@@ -98,7 +98,7 @@ const REPLACEMENTS: ReadonlyArray<readonly [RegExp, Replacer]> = [
   // AWS secret access keys: exactly 40 base64 characters with upper and lower case and a digit (a git SHA has no
   // capitals).
   [
-    /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    /(?<![A-Za-z0-9+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
     (match) => (/[A-Z]/.test(match) && /[a-z]/.test(match) && /\d/.test(match) ? MASK : match),
   ],
 ]

@@ -75,7 +75,12 @@ function hostileChecks(): Check[] {
   const returned: ReadonlyArray<[string, () => unknown]> = [
     ['a Proxy whose every trap throws', () => throwingProxy()],
     ['a Proxy that throws a Proxy', () => evil()],
-    ['an object with a throwing toString and toJSON', throwingToString],
+    // Any resolved value without a status is a dependency that answered (ok); one that claims a status it
+    // cannot have is garbage, and its message must still be readable.
+    [
+      'a claimed status with a throwing toString and toJSON',
+      () => Object.assign(throwingToString(), { status: 'green' }),
+    ],
     [
       'an outcome whose status getter throws',
       () => ({

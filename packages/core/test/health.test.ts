@@ -488,3 +488,27 @@ describe('errorCacheTtlMs', () => {
     )
   })
 })
+
+describe('what a check resolves to', () => {
+  it('a resolved value is a dependency that answered; a claimed status that is not one is garbage', async () => {
+    const response = (status: number) => new Response(null, { status })
+    const health = createHealth({
+      includeMetrics: false,
+      checks: [
+        { name: 'pong', run: async () => 'PONG' as never },
+        { name: 'rows', run: async () => [{ '?column?': 1 }] as never },
+        { name: 'result', run: async () => ({ command: 'SELECT', rowCount: 1, rows: [] }) as never },
+        { name: 'http-ok', run: async () => response(204) as never },
+        { name: 'http-fail', critical: false, run: async () => response(503) as never },
+        { name: 'claimed', critical: false, run: async () => ({ status: 'green' }) as never },
+      ],
+    })
+    const { checks } = await health.run()
+    for (const name of ['pong', 'rows', 'result', 'http-ok']) expect(checks[name]?.status, name).toBe('ok')
+    expect(checks['http-fail']).toMatchObject({ status: 'error', message: 'HTTP 503' })
+    expect(checks.claimed).toMatchObject({
+      status: 'error',
+      message: expect.stringContaining('invalid outcome'),
+    })
+  })
+})

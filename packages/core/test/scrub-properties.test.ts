@@ -62,6 +62,8 @@ describe('scrubSecrets: every secret kind, in any casing and position', () => {
       ['{"body":"{\\"password\\":\\"hunter2xyz\\"}"}', 'hunter2xyz'],
       ['token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlMTIz', 'c2lnbmF0dXJlMTIz'],
       ['key AKIAIOSFODNN7EXAMPLE used', 'IOSFODNN7EXAMPLE'],
+      ['/cb?next=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12', 'wJalrXUtnFEMIK7MDENG'],
+      ['s3://bucket/wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12', 'wJalrXUtnFEMIK7MDENG'],
       ['card 4242-4242-4242-4242', '4242-4242-4242'],
       ['card 4242 4242 4242 4242', '4242 4242 4242'],
       ['pwd=hunter2xyz', 'hunter2xyz'],

@@ -37,15 +37,24 @@ export interface ProbeDefaults {
 }
 
 /**
- * What a check may return, made into an outcome; garbage becomes an error rather than a lie. Each field is read
+ * What a check may return, made into an outcome: nothing or any resolved value without a `status` is ok, an
+ * outcome is itself, a fetch Response is ok when `response.ok`, and anything else that claims a status
+ * (`{ status: 'green' }`) is garbage, which becomes an error rather than a lie. Each field is read
  * once (a getter cannot answer twice), and reading may throw (a getter, a Proxy): the caller turns that into an
  * error outcome.
  */
 function toOutcome(value: unknown, sanitize: (value: unknown) => unknown): CheckOutcome {
-  if (value === undefined || value === null) return { status: 'ok' }
-  if (typeof value !== 'object' && typeof value !== 'function') return invalidOutcome(value)
-  const fields = value as { status?: unknown; message?: unknown; details?: unknown }
+  // A call that resolved is a dependency that answered: `'PONG'`, a pg result, Prisma's rows are all fine.
+  if (typeof value !== 'object' && typeof value !== 'function') return { status: 'ok' }
+  if (value === null || Array.isArray(value)) return { status: 'ok' }
+  const fields = value as { status?: unknown; message?: unknown; details?: unknown; ok?: unknown }
   const status = fields.status
+  if (status === undefined) return { status: 'ok' }
+  // A fetch Response: its own `ok` decides.
+  if (typeof status === 'number' && typeof fields.ok === 'boolean') {
+    return fields.ok ? { status: 'ok' } : { status: 'error', message: `HTTP ${status}` }
+  }
+  // Something that claims a status and is not an outcome is garbage, not a pass.
   if (!STATUSES.has(status)) return invalidOutcome(value)
   const outcome: CheckOutcome = { status: status as CheckStatus }
   const message = fields.message
