@@ -1,4 +1,10 @@
-import { type Check, type CommonCheckOptions, checkSettings, errorOutcome, untilAborted } from '@vivr/core'
+import {
+  type CommonCheckOptions,
+  checkSettings,
+  errorOutcome,
+  type OutcomeCheck,
+  untilAborted,
+} from '@vivr/core'
 import { singleFlight } from './abortable.js'
 
 /** Anything with Prisma's tagged-template `$queryRaw`: a PrismaClient of Prisma 6 or 7, extended or not. */
@@ -29,7 +35,7 @@ export interface PrismaCheckOptions extends CommonCheckOptions {
  * The guide's database check, ``$queryRaw`SELECT 1` ``, with a deadline that holds when the pool is exhausted or
  * the server never answers, and failure messages scrubbed of connection strings and passwords.
  */
-export function prismaCheck(prisma: PrismaQueryable, options: PrismaCheckOptions = {}): Check {
+export function prismaCheck(prisma: PrismaQueryable, options: PrismaCheckOptions = {}): OutcomeCheck {
   if (typeof prisma?.$queryRaw !== 'function') {
     throw new TypeError('prismaCheck(prisma): expected a Prisma client (an object with $queryRaw)')
   }
@@ -48,5 +54,5 @@ export function prismaCheck(prisma: PrismaQueryable, options: PrismaCheckOptions
         return errorOutcome(conciseMessage(error))
       }
     },
-  } satisfies Check
+  } satisfies OutcomeCheck
 }

@@ -1,10 +1,10 @@
 import {
   booleanOption,
-  type Check,
   type CheckOutcome,
   type CommonCheckOptions,
   checkSettings,
   errorOutcome,
+  type OutcomeCheck,
   untilAborted,
 } from '@vivr/core'
 
@@ -65,7 +65,7 @@ function whenReady(redis: RedisLike, signal: AbortSignal): Promise<void> {
  * The guide's cache check, `PING`, that answers within its deadline whatever state the app's ioredis client is
  * in, and never changes that client: no options touched, no listener or queued command left behind.
  */
-export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): Check {
+export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): OutcomeCheck {
   if (typeof redis?.ping !== 'function' || typeof redis.once !== 'function') {
     throw new TypeError('redisCheck(redis): expected an ioredis client')
   }
@@ -142,5 +142,5 @@ export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): C
         return errorOutcome(error)
       }
     },
-  } satisfies Check
+  } satisfies OutcomeCheck
 }

@@ -1,10 +1,10 @@
 import {
-  type Check,
   type CheckOutcome,
   type CommonCheckOptions,
   checkSettings,
   errorOutcome,
   messageOf,
+  type OutcomeCheck,
   scrubSecrets,
   untilAborted,
 } from '@vivr/core'
@@ -81,7 +81,7 @@ function stripeOutcome(error: unknown): CheckOutcome {
  * client. The request has the check's own timeout and no retries, results are cached for `cacheTtlMs`, and a
  * Stripe outage degrades the service rather than failing readiness unless `critical` is set.
  */
-export function stripeCheck(stripe: StripeLike | undefined, options: StripeCheckOptions = {}): Check {
+export function stripeCheck(stripe: StripeLike | undefined, options: StripeCheckOptions = {}): OutcomeCheck {
   if (stripe !== undefined && typeof stripe?.balance?.retrieve !== 'function') {
     throw new TypeError('stripeCheck(stripe): expected a Stripe client or undefined')
   }
@@ -111,5 +111,5 @@ export function stripeCheck(stripe: StripeLike | undefined, options: StripeCheck
   return {
     ...settings,
     run,
-  } satisfies Check
+  } satisfies OutcomeCheck
 }

@@ -8,9 +8,10 @@ export type {
   CheckOutcome,
   CheckResult,
   CheckStatus,
+  OutcomeCheck,
   OverallStatus,
 } from './health/check.js'
-export { CHECK_STATUS_VALUE, defineCheck, errorOutcome } from './health/check.js'
+export { CHECK_STATUS_VALUE, defineCheck, errorOutcome, outcomeOf } from './health/check.js'
 export type { CheckSettings, CommonCheckOptions } from './health/check-options.js'
 export { checkSettings } from './health/check-options.js'
 export type {

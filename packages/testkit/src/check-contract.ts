@@ -1,4 +1,4 @@
-import { type Check, createHealth } from '@vivr/core'
+import { type Check, createHealth, outcomeOf } from '@vivr/core'
 import { describe, expect, it } from 'vitest'
 
 export interface CheckContractOptions<T> {
@@ -54,7 +54,7 @@ export function describeCheckContract<T>(
     it('maps a failing dependency to error with a scrubbed message, without throwing out of run', async () => {
       await withDependency(options.failing, async (dependency) => {
         const check = makeCheck(dependency, { timeoutMs: GENEROUS_MS })
-        const outcome = await check.run({ signal: new AbortController().signal })
+        const outcome = outcomeOf(await check.run({ signal: new AbortController().signal }))
         expect(outcome?.status).toBe('error')
         expect(outcome?.message).toMatch(/\S/)
         for (const secret of options.secrets ?? []) expect(outcome?.message).not.toContain(secret)
@@ -84,7 +84,7 @@ export function describeCheckContract<T>(
           const controller = new AbortController()
           const started = performance.now()
           setTimeout(() => controller.abort(new Error('probe abandoned')), TIMEOUT_MS)
-          const outcome = await check.run({ signal: controller.signal })
+          const outcome = outcomeOf(await check.run({ signal: controller.signal }))
           expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + GENEROUS_MS)
           expect(outcome?.status).toBe('error')
         })
@@ -95,7 +95,7 @@ export function describeCheckContract<T>(
       await withDependency(options.healthy, async (dependency) => {
         const check = makeCheck(dependency, { timeoutMs: GENEROUS_MS })
         const started = performance.now()
-        const outcome = await check.run({ signal: AbortSignal.abort(new Error('gone')) })
+        const outcome = outcomeOf(await check.run({ signal: AbortSignal.abort(new Error('gone')) }))
         expect(performance.now() - started).toBeLessThan(GENEROUS_MS)
         expect(['ok', 'degraded', 'error']).toContain(outcome?.status ?? 'ok')
       })

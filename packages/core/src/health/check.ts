@@ -22,9 +22,12 @@ export interface CheckContext {
 
 export interface Check {
   name: string
-  /** Returning nothing means ok; throwing or rejecting (with anything) means error with that message. */
-  // biome-ignore lint/suspicious/noConfusingVoidType: `void` lets `run: () => {}` and `async () => {}` type-check.
-  run(context: CheckContext): CheckOutcome | undefined | void | Promise<CheckOutcome | undefined | void>
+  /**
+   * Resolving means ok, whatever the value (nothing, `'PONG'`, a query result), unless it is an outcome
+   * (`{ status, message?, details? }`) or a fetch Response (ok when `response.ok`); throwing or rejecting, with
+   * anything, means error with that message.
+   */
+  run(context: CheckContext): unknown
   /** Deadline for one run. @default the health's `timeoutMs` */
   timeoutMs?: number
   /** A critical check in error makes the whole unhealthy under the `criticality` policy. @default true */
@@ -35,6 +38,11 @@ export interface Check {
   cacheTtlMs?: number
   /** Reuse an error result for this long instead, so one failed probe does not stick for a whole `cacheTtlMs`. @default cacheTtlMs */
   errorCacheTtlMs?: number
+}
+
+/** A check whose run always resolves to an outcome, never a bare value: what the kit's check packages return. */
+export interface OutcomeCheck extends Check {
+  run(context: CheckContext): Promise<CheckOutcome>
 }
 
 /** The result of one check as reported: the guide's `{ status, latency, message? }`. */
@@ -50,6 +58,58 @@ export interface CheckResult {
 /** Identity helper that gives a check literal its type. */
 export function defineCheck<T extends Check>(check: T): T {
   return check
+}
+
+const STATUSES: ReadonlySet<unknown> = new Set<CheckStatus>(['ok', 'degraded', 'error'])
+
+/**
+ * What a check may return, made into an outcome: nothing or any resolved value without a `status` is ok, an
+ * outcome is itself, a fetch Response is ok when `response.ok`, and anything else that claims a status
+ * (`{ status: 'green' }`) is garbage, which becomes an error rather than a lie. Each field is read
+ * once (a getter cannot answer twice); a value that cannot be read (a throwing getter, a Proxy) is an error.
+ * `sanitize` copies `details` (the health runner passes its sanitizer). Never throws.
+ */
+export function outcomeOf(
+  value: unknown,
+  sanitize: (details: unknown) => unknown = (details) => details,
+): CheckOutcome {
+  try {
+    return readOutcome(value, sanitize)
+  } catch {
+    return { status: 'error', message: 'check returned a value that could not be read' }
+  }
+}
+
+function readOutcome(value: unknown, sanitize: (details: unknown) => unknown): CheckOutcome {
+  // A call that resolved is a dependency that answered: `'PONG'`, a pg result, Prisma's rows are all fine.
+  if (typeof value !== 'object' && typeof value !== 'function') return { status: 'ok' }
+  if (value === null || Array.isArray(value)) return { status: 'ok' }
+  const fields = value as { status?: unknown; message?: unknown; details?: unknown; ok?: unknown }
+  const status = fields.status
+  if (status === undefined) return { status: 'ok' }
+  // A fetch Response: its own `ok` decides.
+  if (typeof status === 'number' && typeof fields.ok === 'boolean') {
+    return fields.ok ? { status: 'ok' } : { status: 'error', message: `HTTP ${status}` }
+  }
+  // Something that claims a status and is not an outcome is garbage, not a pass.
+  if (!STATUSES.has(status)) return invalidOutcome(value)
+  const outcome: CheckOutcome = { status: status as CheckStatus }
+  const message = fields.message
+  if (message !== undefined) outcome.message = typeof message === 'string' ? message : messageOf(message)
+  const details = fields.details
+  if (typeof details === 'object' && details !== null) outcome.details = detailsOf(sanitize(details))
+  return outcome
+}
+
+function invalidOutcome(value: unknown): CheckOutcome {
+  return { status: 'error', message: `check returned an invalid outcome: ${messageOf(value)}` }
+}
+
+/** Sanitized details as a record: a plain object stays one, anything else (a marker, a list) becomes `{ value }`. */
+function detailsOf(sanitized: unknown): Record<string, unknown> {
+  return typeof sanitized === 'object' && sanitized !== null && !Array.isArray(sanitized)
+    ? (sanitized as Record<string, unknown>)
+    : { value: sanitized }
 }
 
 /** The outcome for a failure: status error with a scrubbed, length-capped message. */

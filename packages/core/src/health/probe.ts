@@ -1,9 +1,7 @@
 import type { Clock } from '../clock.js'
 import { messageOf, scrubSecrets } from '../scrub.js'
-import type { Check, CheckOutcome, CheckResult, CheckStatus } from './check.js'
+import { type Check, type CheckOutcome, type CheckResult, outcomeOf } from './check.js'
 import type { HistoryPoint } from './status-page.js'
-
-const STATUSES: ReadonlySet<unknown> = new Set<CheckStatus>(['ok', 'degraded', 'error'])
 
 /** The last resort when not even a message can be made of what a check did: a fixed, readable message. */
 export const UNREADABLE_CHECK_MESSAGE = 'check failed; its message could not be read'
@@ -36,45 +34,6 @@ export interface ProbeDefaults {
   sanitize: (value: unknown) => unknown
 }
 
-/**
- * What a check may return, made into an outcome: nothing or any resolved value without a `status` is ok, an
- * outcome is itself, a fetch Response is ok when `response.ok`, and anything else that claims a status
- * (`{ status: 'green' }`) is garbage, which becomes an error rather than a lie. Each field is read
- * once (a getter cannot answer twice), and reading may throw (a getter, a Proxy): the caller turns that into an
- * error outcome.
- */
-function toOutcome(value: unknown, sanitize: (value: unknown) => unknown): CheckOutcome {
-  // A call that resolved is a dependency that answered: `'PONG'`, a pg result, Prisma's rows are all fine.
-  if (typeof value !== 'object' && typeof value !== 'function') return { status: 'ok' }
-  if (value === null || Array.isArray(value)) return { status: 'ok' }
-  const fields = value as { status?: unknown; message?: unknown; details?: unknown; ok?: unknown }
-  const status = fields.status
-  if (status === undefined) return { status: 'ok' }
-  // A fetch Response: its own `ok` decides.
-  if (typeof status === 'number' && typeof fields.ok === 'boolean') {
-    return fields.ok ? { status: 'ok' } : { status: 'error', message: `HTTP ${status}` }
-  }
-  // Something that claims a status and is not an outcome is garbage, not a pass.
-  if (!STATUSES.has(status)) return invalidOutcome(value)
-  const outcome: CheckOutcome = { status: status as CheckStatus }
-  const message = fields.message
-  if (message !== undefined) outcome.message = typeof message === 'string' ? message : messageOf(message)
-  const details = fields.details
-  if (typeof details === 'object' && details !== null) outcome.details = detailsOf(sanitize(details))
-  return outcome
-}
-
-function invalidOutcome(value: unknown): CheckOutcome {
-  return { status: 'error', message: `check returned an invalid outcome: ${messageOf(value)}` }
-}
-
-/** Sanitized details as a record: a plain object stays one, anything else (a marker, a list) becomes `{ value }`. */
-function detailsOf(sanitized: unknown): Record<string, unknown> {
-  return typeof sanitized === 'object' && sanitized !== null && !Array.isArray(sanitized)
-    ? (sanitized as Record<string, unknown>)
-    : { value: sanitized }
-}
-
 /** The outcome of a throw or rejection, with anything at all thrown; never throws itself. */
 function failureOutcome(error: unknown): CheckOutcome {
   try {
@@ -104,7 +63,7 @@ export function createProbe(check: Check, defaults: ProbeDefaults): Probe {
   function startRun(signal: AbortSignal): Promise<CheckOutcome> {
     const run = (async () => {
       try {
-        return toOutcome(await check.run({ signal }), sanitize)
+        return outcomeOf(await check.run({ signal }), sanitize)
       } catch (error) {
         return failureOutcome(error)
       }
