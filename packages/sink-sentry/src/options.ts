@@ -20,6 +20,8 @@ export interface SentryInitDefaults {
   release?: string
   tracesSampleRate: number
   beforeSend?: BeforeSend
+  /** The same function for transactions: span data and descriptions are scrubbed like errors. */
+  beforeSendTransaction?: BeforeSend
 }
 
 function envVar(name: string): string | undefined {
@@ -56,6 +58,6 @@ export function sentryOptions(input: SentryOptionsInput = {}): SentryInitDefault
     ...(environment === undefined ? {} : { environment }),
     ...(release === undefined ? {} : { release }),
     tracesSampleRate,
-    ...(beforeSend ? { beforeSend } : {}),
+    ...(beforeSend ? { beforeSend, beforeSendTransaction: beforeSend } : {}),
   }
 }

@@ -205,6 +205,12 @@ describe('options are checked at construction', () => {
       tracesSampleRate: 0.1,
     })
     expect(options.beforeSend?.(errorEvent('Cannot read x'))).toBeNull() // production rule wired in
+    // Transactions go through the same scrubbing: a span's description must not carry a password.
+    const transaction = {
+      type: 'transaction',
+      spans: [{ description: 'connect postgres://app:tx-s3cret@db/app' }],
+    }
+    expect(JSON.stringify(options.beforeSendTransaction?.(transaction))).not.toContain('tx-s3cret')
     expect(sentryOptions({ dsn: '', beforeSend: false })).toEqual({
       tracesSampleRate: 0.1,
       ...(process.env.NODE_ENV ? { environment: process.env.NODE_ENV } : {}),
