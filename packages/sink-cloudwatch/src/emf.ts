@@ -4,7 +4,9 @@ import {
   type LogDestination,
   type MetricKind,
   type MetricSink,
+  mayHoldSecret,
   OptionError,
+  scrubSecrets,
   systemClock,
   type Tags,
   type TimerHandle,
@@ -58,6 +60,11 @@ const MAX_NAME_LENGTH = 255
 const MAX_DIMENSION_VALUE_LENGTH = 1024
 /** Tags past the 30 dimensions are kept as properties up to this many serialized bytes per document. */
 const MAX_PROPERTY_BYTES = 64 * 1024
+
+/** A tag value with any credential masked: EMF documents are log lines, and secrets never leave. */
+function scrubbed(value: string): string {
+  return mayHoldSecret(value) ? scrubSecrets(value, MAX_DIMENSION_VALUE_LENGTH) : value
+}
 
 /** At most `max` UTF-16 units of `text`, never ending on half a surrogate pair. */
 function sliceChars(text: string, max: number): string {
@@ -127,7 +134,7 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
       // A name CloudWatch would refuse as a dimension is not kept as a property either.
       if (key.length === 0 || key.length > MAX_NAME_LENGTH || key === '_aws' || key === name) continue
       if (raw === undefined) continue
-      const value = sliceChars(String(raw), MAX_DIMENSION_VALUE_LENGTH)
+      const value = scrubbed(sliceChars(String(raw), MAX_DIMENSION_VALUE_LENGTH))
       if (value.length > 0 && (key in dimensions || count < MAX_DIMENSIONS)) {
         if (!(key in dimensions)) count++
         dimensions[key] = value
