@@ -1,0 +1,64 @@
+// What a new user installs: every published package packed by npm into a tarball, exactly as `npm publish` would
+// upload it. The outside-user suites install these into fresh projects outside the repository.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export const REPO = resolve(import.meta.dirname, '../../..')
+
+export interface PackedPackages {
+  /** Where the tarballs are. */
+  dir: string
+  /** Package name → absolute tarball path. */
+  tarballs: Record<string, string>
+}
+
+/** Packs every non-private package under packages/ (they must be built: `npm test` builds before vitest). */
+export function packAll(): PackedPackages {
+  const dir = mkdtempSync(join(tmpdir(), 'vivr-tarballs-'))
+  const tarballs: Record<string, string> = {}
+  for (const folder of readdirSync(join(REPO, 'packages'))) {
+    const manifest = JSON.parse(readFileSync(join(REPO, 'packages', folder, 'package.json'), 'utf8'))
+    if (manifest.private) continue
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
+      cwd: join(REPO, 'packages', folder),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const [{ filename }] = JSON.parse(out) as Array<{ filename: string }>
+    tarballs[manifest.name] = join(dir, filename)
+  }
+  return { dir, tarballs }
+}
+
+/** A fresh project folder outside the repository, with its own package.json. */
+export function freshProject(name: string, manifest: Record<string, unknown> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), `vivr-outside-${name}-`))
+  execFileSync('node', [
+    '-e',
+    `require('fs').writeFileSync(${JSON.stringify(join(dir, 'package.json'))}, ${JSON.stringify(
+      JSON.stringify({ name, version: '0.0.0', private: true, ...manifest }, null, 2),
+    )})`,
+  ])
+  return dir
+}
+
+/**
+ * `npm install` in `dir`, as a user would: the tarballs plus registry packages by name. `--prefer-offline` uses the
+ * npm cache the repository's own install filled; the registry is still reachable for anything missing.
+ */
+export function npmInstall(dir: string, specs: readonly string[], options: { dev?: boolean } = {}): void {
+  execFileSync(
+    'npm',
+    [
+      'install',
+      ...(options.dev ? ['--save-dev'] : []),
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      ...specs,
+    ],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 600_000 },
+  )
+}
