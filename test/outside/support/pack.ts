@@ -26,8 +26,9 @@ export function packAll(): PackedPackages {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    const [{ filename }] = JSON.parse(out) as Array<{ filename: string }>
-    tarballs[manifest.name] = join(dir, filename)
+    const [packed] = JSON.parse(out) as Array<{ filename: string }>
+    if (!packed) throw new Error(`npm pack gave no tarball for ${manifest.name}`)
+    tarballs[manifest.name] = join(dir, packed.filename)
   }
   return { dir, tarballs }
 }
