@@ -1,7 +1,7 @@
 // What a new user installs: every published package packed by npm into a tarball, exactly as `npm publish` would
 // upload it. The outside-user suites install these into fresh projects outside the repository.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -36,12 +36,8 @@ export function packAll(): PackedPackages {
 /** A fresh project folder outside the repository, with its own package.json. */
 export function freshProject(name: string, manifest: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), `vivr-outside-${name}-`))
-  execFileSync('node', [
-    '-e',
-    `require('fs').writeFileSync(${JSON.stringify(join(dir, 'package.json'))}, ${JSON.stringify(
-      JSON.stringify({ name, version: '0.0.0', private: true, ...manifest }, null, 2),
-    )})`,
-  ])
+  const contents = { name, version: '0.0.0', private: true, ...manifest }
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(contents, null, 2)}\n`)
   return dir
 }
 
