@@ -331,6 +331,3 @@ export function scrubSecrets(text: string, maxLength = DEFAULT_MAX_MESSAGE_LENGT
   for (const [pattern, replacement] of REPLACEMENTS) out = out.replace(pattern, replacement)
   return cut(maskCardNumbers(out), maxLength)
 }
-
-// messageOf lives with the sanitizer it uses for non-Error values; re-exported here for existing importers.
-export { messageOf } from './sanitize.js'

@@ -2,14 +2,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 const helpers = vi.hoisted(() => ({ hostile: false }))
-vi.mock('../src/scrub.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../src/scrub.js')>()
+vi.mock('../src/sanitize.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/sanitize.js')>()
   return {
     ...original,
     messageOf: (value: unknown) => {
       if (helpers.hostile) throw new Error('messageOf exploded')
       return original.messageOf(value)
     },
+  }
+})
+vi.mock('../src/scrub.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/scrub.js')>()
+  return {
+    ...original,
     scrubSecrets: (text: string, maxLength?: number) => {
       if (helpers.hostile) throw new Error('scrubSecrets exploded')
       return original.scrubSecrets(text, maxLength)

@@ -1,4 +1,5 @@
-import { messageOf, scrubSecrets } from '../scrub.js'
+import { messageOf } from '../sanitize.js'
+import { scrubSecrets } from '../scrub.js'
 
 export type CheckStatus = 'ok' | 'degraded' | 'error'
 export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy'
