@@ -6,6 +6,9 @@ export type FamilyType = 'counter' | 'gauge' | 'histogram'
 
 type Labels = Record<string, string>
 
+/** Why a call gets no series. */
+export type Refusal = 'not a tag set' | 'too many series'
+
 /** One time series: a counter's or gauge's value, or a histogram's observation count, sum and bucket counts. */
 export interface Series {
   readonly labels: Labels
@@ -13,6 +16,31 @@ export interface Series {
   sum: number
   /** Non-cumulative count per upper bound; the last slot counts what exceeded every bound. */
   readonly buckets: Float64Array | undefined
+}
+
+/** More labels than any series should carry: such a tag set is not recorded (core's limitCardinality agrees). */
+const MAX_LABELS = 64
+/** Characters kept of a label name or value: Prometheus sets no limit, but a 10 MB label is a mistake, not data. */
+export const MAX_LABEL_CHARS = 1024
+
+function cut(text: string): string {
+  if (text.length <= MAX_LABEL_CHARS) return text
+  // A copy: V8 makes a slice a view that keeps the whole 10 MB original alive as long as the slice is held.
+  return Buffer.from(text.slice(0, MAX_LABEL_CHARS), 'utf16le').toString('utf16le')
+}
+
+/** A tag value as a label value, cut; undefined for an object or a function, which are not tag values. */
+function labelText(value: unknown): string | undefined {
+  if (typeof value === 'string') return cut(value)
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return cut(String(value))
+  return undefined
+}
+
+/** A plain object (or one without a prototype): not an array, a Buffer, a Map or a class instance. */
+const OBJECT_PROTOTYPE: unknown = Object.prototype
+function isTagSet(tags: object): boolean {
+  const prototype: unknown = Object.getPrototypeOf(tags)
+  return prototype === OBJECT_PROTOTYPE || prototype === null
 }
 
 function canonicalKey(labels: Labels): string {
@@ -31,6 +59,8 @@ export class Family {
   private readonly byLabels = new Map<string, Series>()
   /** Label sets that arrived after the limit and were folded into `other`. */
   folded = 0
+  /** Calls whose label names, even folded, would have made a series past twice the limit. */
+  dropped = 0
 
   constructor(
     readonly name: string,
@@ -45,9 +75,25 @@ export class Family {
     return this.byLabels.size
   }
 
-  series(tags: Tags | undefined): Series {
+  /**
+   * The series for these tags, or why there is none: not a tag set (not a plain object, more than MAX_LABELS
+   * tags, an object or a function as a value), or too many series. Keys and values are cut to MAX_LABEL_CHARS
+   * first, so what is remembered stays small whatever the caller passes. May throw (a Proxy, a getter).
+   */
+  series(tags: Tags | undefined): Series | Refusal {
     let spelling = ''
-    if (tags) for (const key in tags) spelling += `${key}\u0000${tags[key]}\u0001`
+    if (tags) {
+      if (!isTagSet(tags)) return 'not a tag set'
+      let count = 0
+      for (const key in tags) {
+        if (++count > MAX_LABELS) return 'not a tag set'
+        const raw: unknown = tags[key]
+        // The common call, short strings, pays two comparisons.
+        const value = typeof raw === 'string' && raw.length <= MAX_LABEL_CHARS ? raw : labelText(raw)
+        if (value === undefined) return 'not a tag set'
+        spelling += `${key.length <= MAX_LABEL_CHARS ? key : cut(key)}\u0000${value}\u0001`
+      }
+    }
     return this.bySpelling.get(spelling) ?? this.admit(spelling, tags)
   }
 
@@ -64,6 +110,7 @@ export class Family {
     this.bySpelling.clear()
     this.byLabels.clear()
     this.folded = 0
+    this.dropped = 0
   }
 
   /** Counter and gauge values as prom-client renders them. */
@@ -102,19 +149,30 @@ export class Family {
     return out
   }
 
-  private admit(spelling: string, tags: Tags | undefined): Series {
-    let labels: Labels = {}
-    if (tags)
-      for (const [key, value] of Object.entries(tags))
-        labels[labelName(key, this.type === 'histogram')] = String(value)
+  private admit(spelling: string, tags: Tags | undefined): Series | Refusal {
+    // No prototype: a `__proto__` tag stays a label.
+    let labels: Labels = Object.create(null)
+    if (tags) {
+      for (const key in tags) {
+        const value = labelText(tags[key])
+        if (value === undefined) return 'not a tag set'
+        labels[labelName(cut(key), this.type === 'histogram')] = value
+      }
+    }
     let key = canonicalKey(labels)
     let series = this.byLabels.get(key)
     if (!series && this.byLabels.size >= this.maxLabelSets) {
-      const folded: Labels = {}
+      const folded: Labels = Object.create(null)
       for (const name of Object.keys(labels)) folded[name] = OTHER
       labels = folded
       key = canonicalKey(labels)
       series = this.byLabels.get(key)
+      // Folding bounds values, not label names: a tag set whose names vary (a user id as a key) would still make
+      // a new `other` series per call. Past twice the limit, such a call is dropped.
+      if (!series && this.byLabels.size >= 2 * this.maxLabelSets) {
+        this.dropped++
+        return 'too many series'
+      }
       this.folded++
       if (this.folded === 1) this.onFirstFold(this)
     }

@@ -46,10 +46,19 @@ export interface PrometheusSinkStats {
   series: number
   /** Label sets folded into `other` after a metric reached `maxLabelSets`. */
   foldedLabelSets: number
-  /** Calls with a value that is not a finite number (or negative, for increments and timings), or a name with nothing usable. */
+  /**
+   * Calls with a value that is not a finite number (or negative, for increments and timings), a name with
+   * nothing usable or longer than 1024 characters, or tags that are not a plain object of at most 64 strings,
+   * numbers or booleans (an array, a Buffer, an object as a value, a Proxy or getter that throws).
+   */
   droppedInvalid: number
   /** Calls whose Prometheus name is taken by a metric of another type (here or in the registry). */
   droppedConflict: number
+  /**
+   * Calls whose label names (not values) vary so much that, even with every value folded into `other`, they would
+   * make a new series past twice `maxLabelSets`.
+   */
+  droppedTooManySeries: number
   /** Calls for new metric names after the sink held its limit of distinct metrics (10,000). */
   droppedTooManyMetrics: number
   droppedAfterClose: number
@@ -68,6 +77,8 @@ export interface PrometheusMetrics extends MetricSink {
 }
 
 const MAX_METRICS = 10_000
+/** Longest dotted name taken: a longer one is a mistake (a URL, a payload), not a metric name. */
+const MAX_NAME_CHARS = 1024
 const TYPE_OF: Record<MetricKind, FamilyType> = {
   increment: 'counter',
   gauge: 'gauge',
@@ -185,6 +196,14 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
     }
   }
 
+  // Names already warned about: a dotted name that is not remembered (past the bound below) comes back here.
+  const conflicts = new Set<string>()
+  function warnConflict(name: string, type: FamilyType) {
+    if (conflicts.has(name) || conflicts.size >= MAX_METRICS) return
+    conflicts.add(name)
+    warn('prometheus metrics: name already used by another metric; calls dropped', { metric: name, type })
+  }
+
   const nameOf = (kind: MetricKind, name: string) =>
     prometheusName(kind, name, { prefix: settings.prefix, names: settings.names })
 
@@ -192,20 +211,24 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
     const name = nameOf(kind, dotted)
     if (name === undefined) return null
     const type = TYPE_OF[kind]
-    const bounds = settings.bucketsByName[dotted] ?? settings.buckets
+    // Own keys only: a metric named `constructor` or `__proto__` must not find Object.prototype's members.
+    const bounds =
+      (Object.hasOwn(settings.bucketsByName, dotted) && settings.bucketsByName[dotted]) || settings.buckets
     const existing = taken.get(name)
     if (existing) {
       if (existing.name === name && existing.type === type && sameBuckets(existing.bounds, bounds))
         return existing
-      warn('prometheus metrics: name already used by another metric; calls dropped', { metric: name, type })
+      warnConflict(name, type)
       return null
     }
     const derived = type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : []
     if (derived.some((n) => taken.has(n) || registry.getSingleMetric(n))) {
-      warn('prometheus metrics: name already used by another metric; calls dropped', { metric: name, type })
+      warnConflict(name, type)
       return null
     }
-    const help = settings.help[dotted] ?? `${dotted} (${kind}${kind === 'timing' ? ', seconds' : ''})`
+    const help =
+      (Object.hasOwn(settings.help, dotted) && settings.help[dotted]) ||
+      `${dotted} (${kind}${kind === 'timing' ? ', seconds' : ''})`
     const family = new Family(name, help, type, bounds, settings.maxLabelSets, (folded) =>
       warn('prometheus metrics: label-set limit reached; new label values are recorded as "other"', {
         metric: folded.name,
@@ -240,7 +263,8 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       return undefined
     }
     const family = createFamily(kind, name)
-    byName.set(name, family)
+    // Spellings that alias one metric (`a.b`, `a..b`, `a-b`) are endless: past the bound, they pay the slow path.
+    if (byName.size < MAX_METRICS) byName.set(name, family)
     if (!family) counters.droppedConflict++
     return family ?? undefined
   }
@@ -254,37 +278,56 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       typeof value === 'number' &&
       Number.isFinite(value) &&
       (value >= 0 || kind === 'gauge' || kind === 'histogram')
-    if (!valid || (tags != null && typeof tags !== 'object')) {
+    if (
+      !valid ||
+      (tags != null && typeof tags !== 'object') ||
+      typeof name !== 'string' ||
+      name.length > MAX_NAME_CHARS
+    ) {
       counters.droppedInvalid++
       return undefined
     }
     return familyFor(kind, name)
   }
 
+  /**
+   * One call, recorded. Whatever the caller passes, this never throws: what cannot be recorded is dropped and
+   * counted, a tag set that throws when read (a Proxy, a getter) too.
+   */
+  function record(kind: MetricKind, name: string, value: number, tags: Tags | undefined): void {
+    try {
+      const family = accept(kind, name, value, tags)
+      if (!family) return
+      const series = family.series(tags)
+      // 'too many series' is counted by the family.
+      if (series === 'not a tag set') counters.droppedInvalid++
+      else if (series === 'too many series') return
+      else if (kind === 'increment') series.value += value
+      else if (kind === 'gauge') series.value = value
+      else family.observe(series, kind === 'timing' ? value / 1000 : value)
+    } catch {
+      counters.droppedInvalid++
+    }
+  }
+
   return {
-    increment(name, value = 1, tags) {
-      const family = accept('increment', name, value, tags)
-      if (family) family.series(tags).value += value
-    },
-    gauge(name, value, tags) {
-      const family = accept('gauge', name, value, tags)
-      if (family) family.series(tags).value = value
-    },
-    timing(name, ms, tags) {
-      const family = accept('timing', name, ms, tags)
-      if (family) family.observe(family.series(tags), ms / 1000)
-    },
-    histogram(name, value, tags) {
-      const family = accept('histogram', name, value, tags)
-      if (family) family.observe(family.series(tags), value)
-    },
+    increment: (name, value = 1, tags) => record('increment', name, value, tags),
+    gauge: (name, value, tags) => record('gauge', name, value, tags),
+    timing: (name, ms, tags) => record('timing', name, ms, tags),
+    histogram: (name, value, tags) => record('histogram', name, value, tags),
     async metricsHandler(request) {
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
+      let method: unknown
+      try {
+        method = request.method
+      } catch {
+        method = undefined
+      }
+      if (method !== 'GET' && method !== 'HEAD') {
         return new Response('method not allowed\n', { status: 405, headers: { allow: 'GET, HEAD' } })
       }
       try {
         const body = await registry.metrics()
-        return new Response(request.method === 'HEAD' ? null : body, {
+        return new Response(method === 'HEAD' ? null : body, {
           headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' },
         })
       } catch (error) {
@@ -302,6 +345,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       metrics: created.length,
       series: created.reduce((sum, family) => sum + family.size, 0),
       foldedLabelSets: created.reduce((sum, family) => sum + family.folded, 0),
+      droppedTooManySeries: created.reduce((sum, family) => sum + family.dropped, 0),
     }),
     flush: async () => {},
     close: async () => {

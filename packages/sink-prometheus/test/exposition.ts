@@ -41,13 +41,14 @@ export function parseExposition(text: string): Exposition {
   const help = new Map<string, string>()
   for (const line of text.split('\n')) {
     if (line === '') continue
-    const meta = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line)
+    const meta = /^# (HELP|TYPE) (\S+) (.*)$/s.exec(line)
     if (meta) {
       if (meta[1] === 'TYPE') types.set(meta[2]!, meta[3]!)
       else help.set(meta[2]!, meta[3]!)
       continue
     }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
+    // `s`: a label value may hold a raw carriage return or tab (only `\\`, `"` and line feeds are escaped).
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/s.exec(line)
     if (!sample) throw new Error(`not a sample line: ${line}`)
     samples.push({
       name: sample[1]!,
