@@ -440,3 +440,47 @@ export function hostileValue(): fc.Arbitrary<HostileCase> {
       .map((value) => ({ name: 'anything', make: () => value })),
   )
 }
+
+/** Something a client call may throw or reject with, made on demand, and the secret it carries (if any). */
+export interface ThrownCase extends HostileCase {
+  /** What must never appear in a message derived from it; `''` when it carries none. */
+  secret: string
+  kind: SecretKind | 'hostile'
+}
+
+/**
+ * What a client (a database driver, an SDK) may throw: an Error, a string or an error-like object whose message
+ * carries a planted secret (a connection URL with its password, an API key…), a driver's multi-line wrapper
+ * around such a message, or a hostile value (a Proxy whose every trap throws, an Error whose message getter
+ * throws, BigInt, Symbol, a 10 MB string…).
+ */
+export function thrownValue(): fc.Arbitrary<ThrownCase> {
+  const carrying = fc
+    .tuple(
+      textAround(secretInText()),
+      fc.constantFrom<[string, (text: string) => unknown]>(
+        ['Error', (text) => new Error(text)],
+        ['TypeError', (text) => new TypeError(text)],
+        ['string', (text) => text],
+        ['error-like object', (text) => ({ message: text, code: 'E_HOSTILE' })],
+        ['object message', (text) => Object.assign(new Error(), { message: { detail: text } })],
+        ['Error with the secret in its code', (text) => Object.assign(new Error('failed'), { code: text })],
+        [
+          'multi-line driver error',
+          (text) =>
+            new Error(
+              `\nInvalid \`prisma.$queryRaw()\` invocation:\n\n\nRaw query failed. Code: \`28P01\`. Message: \`${text}\``,
+            ),
+        ],
+        ['Error with 10,000 lines around it', (text) => new Error(`${'\n \t'.repeat(10_000)}${text}`)],
+      ),
+    )
+    .map(([planted, [shape, make]]) => ({
+      name: `${shape} carrying ${planted.kind}`,
+      kind: planted.kind,
+      secret: planted.secret,
+      make: () => make(planted.text),
+    }))
+  const hostile = hostileValue().map((h) => ({ ...h, kind: 'hostile' as const, secret: '' }))
+  return fc.oneof(carrying, hostile)
+}
