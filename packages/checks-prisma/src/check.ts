@@ -2,7 +2,9 @@ import {
   type CommonCheckOptions,
   checkSettings,
   errorOutcome,
+  messageOf,
   type OutcomeCheck,
+  scrubSecrets,
   untilAborted,
 } from '@vivr/core'
 import { singleFlight } from './abortable.js'
@@ -12,16 +14,30 @@ export interface PrismaQueryable {
   $queryRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<unknown>
 }
 
+/** Prisma's wrapper is a few hundred characters; a longer message is scrubbed and cut to this before any pattern runs. */
+const MAX_SCANNED_CHARS = 4096
+const WRAPPED = /Raw query failed\. Code: `([^`]*)`\. Message: `([\s\S]*)`\s*$/
+
 /**
  * Prisma wraps driver errors in a multi-line "Invalid `prisma.$queryRaw()` invocation: … Message: `…`" text; the
- * health report only needs the driver's message (and the database's error code when there is one).
+ * health report only needs the driver's message (and the database's error code when there is one). Whatever was
+ * thrown (a Proxy, an Error whose message getter throws, 10 MB of text), this never throws and costs at most a
+ * few kilobytes of work: the message is scrubbed and cut first, so a secret that straddles the cut is still
+ * recognised.
  */
-function conciseMessage(error: unknown): unknown {
-  if (!(error instanceof Error)) return error
-  const match = /Raw query failed\. Code: `([^`]*)`\. Message: `([\s\S]*)`\s*$/.exec(error.message)
-  if (!match) return error.message.trim().replace(/\s*\n\s*/g, ' ')
-  const [, code, message] = match
-  return code && code !== 'N/A' ? `${message} (${code})` : message
+function conciseMessage(error: unknown): string {
+  const text = scrubSecrets(messageOf(error), MAX_SCANNED_CHARS)
+  const match = WRAPPED.exec(text)
+  if (match) {
+    const [, code, message] = match
+    return code && code !== 'N/A' ? `${message} (${code})` : (message ?? '')
+  }
+  // One line: split and join rather than /\s*\n\s*/, which rescans a long run of spaces from each of its starts.
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ')
 }
 
 export interface PrismaCheckOptions extends CommonCheckOptions {
