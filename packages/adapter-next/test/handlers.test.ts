@@ -103,8 +103,10 @@ describe('withObservability with explicit sinks', () => {
     )
     const response = await POST(new Request('http://localhost/api/orders', { method: 'POST' }))
     expect(response.status).toBe(500)
-    expect(await response.json()).toEqual({ error: 'Payment provider timeout', requestId: 'event-1' })
-    expect(response.headers.get('x-request-id')).toMatch(UUID)
+    const requestId = response.headers.get('x-request-id')
+    expect(requestId).toMatch(UUID)
+    expect(await response.json()).toEqual({ error: 'Payment provider timeout', requestId })
+    expect(reporter.captured[0]?.eventId).toBe('event-1')
     expect(reporter.captured[0]?.context.tags).toEqual({ type: 'api_error', route: '/api/orders' })
     expect(metrics.total('errors.count', { route: '/api/orders' })).toBe(1)
   })
@@ -117,9 +119,9 @@ describe('withObservability with explicit sinks', () => {
       },
       { ...options, route: '/api/orders/[id]' },
     )
-    const response = await GET(get('/api/orders/o-9'))
+    const response = await GET(get('/api/orders/o-9', { 'x-request-id': 'req-404' }))
     expect(response.status).toBe(404)
-    expect(await response.json()).toEqual({ error: 'Internal Server Error', requestId: 'event-1' })
+    expect(await response.json()).toEqual({ error: 'Internal Server Error', requestId: 'req-404' })
   })
 
   it('validates the route option', () => {

@@ -101,19 +101,20 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', { 
     expect(response.status).toBe(500)
     const body = await response.json()
     expect(body.error).toBe('Internal Server Error')
-    expect(body.requestId).toMatch(HEX_EVENT_ID)
+    // One request, one id: the body, the header, the Sentry event's extra and the log line; the event id is logged.
     const requestId = response.headers.get('x-request-id')
     expect(requestId).toMatch(UUID)
+    expect(body.requestId).toBe(requestId)
 
     const [event] = await sentry
-      .waitForEvents((events) => events.some((e) => e.event_id === body.requestId), 10_000)
-      .then((events) => events.filter((e) => e.event_id === body.requestId))
+      .waitForEvents((events) => events.some((e) => e.extra?.requestId === requestId), 10_000)
+      .then((events) => events.filter((e) => e.extra?.requestId === requestId))
+    expect(event?.event_id).toMatch(HEX_EVENT_ID)
     expect(event?.tags).toMatchObject({ type: 'api_error', route: '/api/orders' })
     expect(event?.level).toBe('error')
     expect(event?.exception?.values?.[0]?.value).toContain('Database write failed')
-    expect(event?.extra).toMatchObject({ requestId })
     const logged = app.logs.find((line) => line.message === 'API error' && line.requestId === requestId)
-    expect(logged).toMatchObject({ route: '/api/orders', eventId: body.requestId })
+    expect(logged).toMatchObject({ route: '/api/orders', eventId: event?.event_id })
     await statsd.waitFor(
       () =>
         tags('vivr.errors.count').some(

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { type ErrorReporter, handleApiError, isCriticalError } from '../src/index.js'
 
 describe('handleApiError', () => {
-  it("reports with the guide's tags, extra and level, logs, and answers with the event id", () => {
+  it("reports with the guide's tags, extra and level, logs the event id, and answers with the request id", () => {
     const reporter = memoryReporter()
     const logger = memoryLogger()
     const body = handleApiError(
@@ -11,7 +11,7 @@ describe('handleApiError', () => {
       { route: '/api/orders', userId: 'u-1', requestId: 'req-1' },
       { reporter, logger, environment: 'development' },
     )
-    expect(body).toEqual({ error: 'Database connection lost', requestId: 'event-1' })
+    expect(body).toEqual({ error: 'Database connection lost', requestId: 'req-1' })
     expect(reporter.captured[0]?.context).toEqual({
       tags: { type: 'api_error', route: '/api/orders' },
       extra: { userId: 'u-1', requestId: 'req-1' },
@@ -38,7 +38,16 @@ describe('handleApiError', () => {
     expect(reporter.captured.map((c) => c.context.level)).toEqual(['info', 'fatal'])
   })
 
-  it('never echoes the message in production and falls back to the request id without an event id', () => {
+  it('answers with the event id when the request has no id of its own', () => {
+    const body = handleApiError(
+      new Error('x'),
+      { route: '/api/x' },
+      { reporter: memoryReporter(), logger: memoryLogger(), environment: 'production' },
+    )
+    expect(body).toEqual({ error: 'Internal Server Error', requestId: 'event-1' })
+  })
+
+  it('never echoes the message in production and answers with the request id without an event id', () => {
     const silent: ErrorReporter = { captureException: () => undefined }
     const body = handleApiError(
       new Error('internal detail: table users missing'),

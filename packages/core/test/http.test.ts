@@ -123,7 +123,8 @@ describe('observeFetch', () => {
     const response = await handler(new Request('http://localhost/api/orders', { method: 'POST' }))
     expect(response.status).toBe(500)
     const body = await response.json()
-    expect(body.requestId).toBe('event-1')
+    // One request, one id: the body carries the request id of the header and the log lines; the event id is logged.
+    expect(body.requestId).toBe(response.headers.get('x-request-id'))
     expect(body.error).toContain('Database connection refused')
     expect(body.error).not.toContain('hunter2')
     expect(response.headers.get('x-request-id')).toMatch(UUID)
@@ -133,9 +134,10 @@ describe('observeFetch', () => {
     })
     expect(reporter.captured[0]?.context.extra?.requestId).toBe(response.headers.get('x-request-id'))
     expect(metrics.total('errors.count', { route: '/api/orders', status_code: 500 })).toBe(1)
-    expect(logger.find({ level: 'ERROR', message: 'API error' })[0]?.requestId).toBe(
-      response.headers.get('x-request-id'),
-    )
+    expect(logger.find({ level: 'ERROR', message: 'API error' })[0]).toMatchObject({
+      requestId: response.headers.get('x-request-id'),
+      eventId: 'event-1',
+    })
   })
 
   it("keeps the message out of production answers and uses the error's status", async () => {
@@ -147,9 +149,11 @@ describe('observeFetch', () => {
       '/api/orders/[id]',
       options,
     )
-    const response = await notFound(new Request('http://localhost/api/orders/o-9'))
+    const response = await notFound(
+      new Request('http://localhost/api/orders/o-9', { headers: { 'x-request-id': 'req-404' } }),
+    )
     expect(response.status).toBe(404)
-    expect(await response.json()).toEqual({ error: 'Internal Server Error', requestId: 'event-1' })
+    expect(await response.json()).toEqual({ error: 'Internal Server Error', requestId: 'req-404' })
   })
 
   it('sets the request id on responses whose headers are immutable', async () => {

@@ -176,7 +176,7 @@ describe('handleApiError: whatever is thrown', () => {
             )
           }, thrown.name).not.toThrow()
           const text = JSON.stringify(body)
-          if (production) expect(body).toEqual({ error: 'Internal Server Error', requestId: 'event-1' })
+          if (production) expect(body).toEqual({ error: 'Internal Server Error', requestId: 'r1' })
           if ('secret' in thrown && typeof thrown.secret === 'string') {
             expect(leaks(text, thrown.secret)).toBe(false)
             expect(leaks(raw.join('\n'), thrown.secret)).toBe(false)

@@ -294,9 +294,16 @@ export function describeHttpAdapterContract(name: string, harness: HttpAdapterHa
       const response = await fetch(`${handled!.url}/contract/fail/4`)
       expect(response.status).toBe(500)
       const body = await response.json()
-      expect(body).toEqual({ error: expect.any(String), requestId: expect.any(String) })
+      // One request, one id: the body, the header, the report and the log line share it; the event id is logged.
+      const requestId = response.headers.get('x-request-id')
+      expect(requestId).toEqual(expect.any(String))
+      expect(body).toEqual({ error: expect.any(String), requestId })
       expect(reporter.captured).toHaveLength(1)
-      expect(reporter.captured[0]!.eventId).toBe(body.requestId)
+      expect(reporter.captured[0]!.eventId).not.toBe(requestId)
+      expect(reporter.captured[0]!.context.extra).toMatchObject({ requestId })
+      expect(logger.find({ message: 'API error' })).toMatchObject([
+        { requestId, eventId: reporter.captured[0]!.eventId },
+      ])
       expect(reporter.captured[0]!.context.tags).toMatchObject({ route: template(ROUTES.fail.path) })
       await expectOneRequest('/contract/fail/4', ROUTES.fail, 500)
     })

@@ -20,6 +20,7 @@ export interface ApiErrorDeps {
 
 export interface ApiErrorBody {
   error: string
+  /** The request's id (the one in `x-request-id` and every log line); the reporter's event id when there is none. */
   requestId: string | undefined
 }
 
@@ -37,7 +38,8 @@ function asError(error: unknown, message: string): Error {
 
 /**
  * The guide's API error handler, framework-neutral: reports the error (tags `{ type: 'api_error', route }`,
- * extra `{ userId }`), logs it, and returns the body to send. In production the body never carries the message.
+ * extra `{ userId }`), logs it (with the reporter's `eventId`), and returns the body to send: one request, one id, so
+ * the body's `requestId` is the request's own. In production the body never carries the message.
  */
 export function handleApiError(error: unknown, context: ApiErrorContext, deps: ApiErrorDeps): ApiErrorBody {
   const message = messageOf(error)
@@ -72,6 +74,6 @@ export function handleApiError(error: unknown, context: ApiErrorContext, deps: A
   }
   return {
     error: environment === 'production' ? 'Internal Server Error' : scrubSecrets(message),
-    requestId: eventId ?? context.requestId,
+    requestId: context.requestId ?? eventId,
   }
 }
