@@ -5,6 +5,7 @@ import {
   checkSettings,
   errorOutcome,
   type OutcomeCheck,
+  scrubSecrets,
   untilAborted,
 } from '@vivr/core'
 
@@ -41,6 +42,20 @@ function infoField(info: unknown, field: string): number | undefined {
   return match ? Number(match[1]) : undefined
 }
 
+/** The client's state as text, for a message; never throws (a status getter may). */
+function statusOf(redis: RedisLike): string {
+  try {
+    return scrubSecrets(String(redis.status), 64)
+  } catch {
+    return 'unreadable'
+  }
+}
+
+/** Calls a client method; a synchronous throw becomes a rejection, so one promise path handles both. */
+function callSafely(call: () => unknown): Promise<unknown> {
+  return Promise.resolve().then(call)
+}
+
 /** Resolves once the client is ready; rejects when the connection attempt fails or the signal fires. */
 function whenReady(redis: RedisLike, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -52,7 +67,7 @@ function whenReady(redis: RedisLike, signal: AbortSignal): Promise<void> {
       outcome()
     }
     const onReady = settle(resolve)
-    const onClose = settle(() => reject(new Error(`Redis connection failed (client ${redis.status})`)))
+    const onClose = settle(() => reject(new Error(`Redis connection failed (client ${statusOf(redis)})`)))
     const onAbort = settle(() => reject(signal.reason))
     redis.once('ready', onReady)
     redis.once('close', onClose)
@@ -79,8 +94,10 @@ export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): O
   async function pingOnce(): Promise<Attempt> {
     // INFO only adds details: when it fails (an ACL without @dangerous, say), PING alone decides the status.
     const [pong, memory, clients] = await Promise.allSettled([
-      redis.ping(),
-      ...(withDetails ? [redis.info('memory'), redis.info('clients')] : []),
+      callSafely(() => redis.ping()),
+      ...(withDetails
+        ? [callSafely(() => redis.info('memory')), callSafely(() => redis.info('clients'))]
+        : []),
     ])
     if (pong.status === 'rejected') return { ok: false, error: pong.reason }
     if (!withDetails) return { ok: true }
@@ -98,9 +115,11 @@ export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): O
     if (!inFlight) {
       const current = pingOnce()
       inFlight = current
-      void current.then(() => {
+      // On failure too: a failed attempt must not answer every later probe.
+      const clear = () => {
         if (inFlight === current) inFlight = undefined
-      })
+      }
+      current.then(clear, clear)
     }
     return inFlight
   }
@@ -111,7 +130,7 @@ export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): O
         break
       case 'wait':
         // A lazyConnect client that has not sent a command yet: connect it, as its first command would.
-        redis.connect().catch(() => {})
+        callSafely(() => redis.connect()).catch(() => {})
         await whenReady(redis, signal)
         break
       case 'connecting':
@@ -125,7 +144,7 @@ export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): O
       case 'end':
         return { status: 'error', message: 'Redis connection closed' }
       default:
-        return { status: 'error', message: `Redis client not ready (status ${redis.status})` }
+        return { status: 'error', message: `Redis client not ready (status ${statusOf(redis)})` }
     }
     const attempt = await untilAborted(ping, signal)
     if (!attempt.ok) return errorOutcome(attempt.error)
