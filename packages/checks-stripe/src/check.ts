@@ -40,20 +40,24 @@ export interface StripeCheckOptions extends CommonCheckOptions {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 1000
 
+/** A field of a thrown value, or undefined when there is none or it cannot be read (a Proxy, a getter). */
+function field(error: unknown, name: string): unknown {
+  try {
+    return typeof error === 'object' && error !== null ? Reflect.get(error, name) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** The SDK's error classes (`e.name` is just "Error" in stripe-node; `type` tells them apart). */
 function stripeErrorType(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'type' in error && typeof error.type === 'string'
-    ? error.type
-    : undefined
+  const type = field(error, 'type')
+  return typeof type === 'string' ? type : undefined
 }
 
 function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' &&
-    error !== null &&
-    'statusCode' in error &&
-    typeof error.statusCode === 'number'
-    ? error.statusCode
-    : undefined
+  const status = field(error, 'statusCode')
+  return typeof status === 'number' ? status : undefined
 }
 
 /** Maps a failed `balance.retrieve()` to an outcome; never echoes the key or Stripe's message about it. */
