@@ -1,7 +1,14 @@
 export { createHealthRoute, createLiveRoute, createReadyRoute } from './health-route.js'
+export { perProcess } from './per-process.js'
 export type { CountRequestsOptions } from './proxy.js'
 export { countRequests } from './proxy.js'
-export type { NextErrorContext, NextRequestInfo, NextSentryLike, RegisterOptions } from './register.js'
+export type {
+  NextErrorContext,
+  NextRequestInfo,
+  NextSentryLike,
+  RegisterOptions,
+  ShutdownOptions,
+} from './register.js'
 export { registerObservability } from './register.js'
 export type { Observability } from './registry.js'
 export { getObservability } from './registry.js'

@@ -1,6 +1,9 @@
 import {
+  createLifecycle,
   createLogger,
+  durationOption,
   type ErrorReporter,
+  type Lifecycle,
   type Logger,
   type MetricSink,
   neverThrows,
@@ -43,6 +46,23 @@ export interface RegisterOptions {
   reporter?: ErrorReporter
   /** Marked on every observed request, e.g. `health.requestRate`. */
   requestRate?: { mark(): void }
+  /**
+   * Graceful shutdown under `next start`, which on its own exits 143 at once on SIGTERM. Needs
+   * `NEXT_MANUAL_SIG_HANDLE=1` in the environment of `next start` (Next.js then leaves the signals to us); without
+   * it, register() logs a warning and installs nothing. On SIGTERM/SIGINT: readiness answers 503, the drain delay
+   * passes, hooks run (yours from `getObservability().lifecycle.onShutdown`, then the metric sinks closed and
+   * Sentry flushed), logs flushed, exit 0 (1 past `timeoutMs`). core's `createLifecycle`.
+   */
+  shutdown?: ShutdownOptions
+}
+
+export interface ShutdownOptions {
+  /** Marked shutting down on the signal, so `/ready` answers 503 while load balancers notice. */
+  health?: { setShuttingDown(): void }
+  /** Time between failing readiness and closing anything. @default 5000 */
+  drainDelayMs?: number
+  /** Upper bound for the whole shutdown; past it the process exits with 1. @default 30000 */
+  timeoutMs?: number
 }
 
 /**
@@ -66,6 +86,14 @@ export function registerObservability(options: RegisterOptions = {}) {
   }
   instanceOrFactory(options.logger, 'logger')
   instanceOrFactory(options.metrics, 'metrics')
+  const shutdown = options.shutdown
+  if (shutdown !== undefined) {
+    if (typeof shutdown !== 'object' || shutdown === null) {
+      throw new OptionError('shutdown', shutdown, '{ health?, drainDelayMs?, timeoutMs? }')
+    }
+    durationOption('shutdown.drainDelayMs', shutdown.drainDelayMs)
+    durationOption('shutdown.timeoutMs', shutdown.timeoutMs, { allowZero: false })
+  }
 
   async function setup(): Promise<Observability> {
     if (sentry) {
@@ -79,7 +107,8 @@ export function registerObservability(options: RegisterOptions = {}) {
     const metrics =
       typeof options.metrics === 'function' ? await options.metrics() : (options.metrics ?? noopMetrics)
     const reporter = options.reporter ?? (sentry ? sentryReporter(sentry.sdk) : noopReporter)
-    return { logger, metrics, reporter, requestRate: options.requestRate }
+    const lifecycle = shutdown ? gracefulShutdown(shutdown, logger, metrics, sentry?.sdk) : undefined
+    return { logger, metrics, reporter, requestRate: options.requestRate, lifecycle }
   }
 
   return {
@@ -115,6 +144,34 @@ export function registerObservability(options: RegisterOptions = {}) {
       },
     ),
   }
+}
+
+/** core's lifecycle on SIGTERM/SIGINT, when Next.js leaves the signals to the app (NEXT_MANUAL_SIG_HANDLE). */
+function gracefulShutdown(
+  options: ShutdownOptions,
+  logger: Logger,
+  metrics: MetricSink,
+  sentry: SentryLike | undefined,
+): Lifecycle | undefined {
+  // `next build` may load instrumentation.ts too: a build process has nothing to drain.
+  if (process.env.NEXT_PHASE === 'phase-production-build') return undefined
+  if (!process.env.NEXT_MANUAL_SIG_HANDLE) {
+    logger.warn(
+      'graceful shutdown is off: start Next.js with NEXT_MANUAL_SIG_HANDLE=1, else it exits at once on SIGTERM',
+      { option: 'shutdown' },
+    )
+    return undefined
+  }
+  const lifecycle = createLifecycle({
+    health: options.health,
+    drainDelayMs: options.drainDelayMs,
+    timeoutMs: options.timeoutMs,
+    logger,
+  })
+  // Registered first, so they run last: your hooks (database pools…) close before the sinks flush.
+  if (sentry) lifecycle.onShutdown('sentry', () => sentry.flush(2000), { timeoutMs: 3000 })
+  lifecycle.onShutdown('metrics', () => (metrics.close ?? metrics.flush)?.call(metrics))
+  return lifecycle
 }
 
 /** `/reset-password?token=…` → `/reset-password`: the query (and fragment) never reaches a log line. */

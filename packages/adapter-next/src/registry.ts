@@ -1,4 +1,4 @@
-import type { ErrorReporter, Logger, MetricSink } from '@vivr/core'
+import type { ErrorReporter, Lifecycle, Logger, MetricSink } from '@vivr/core'
 
 /** What `register()` in instrumentation.ts set up for this process. */
 export interface Observability {
@@ -6,6 +6,8 @@ export interface Observability {
   metrics: MetricSink
   reporter: ErrorReporter
   requestRate?: { mark(): void }
+  /** With the `shutdown` option (and NEXT_MANUAL_SIG_HANDLE=1): add your own hooks, e.g. closing a database pool. */
+  lifecycle?: Lifecycle
 }
 
 // Next.js bundles instrumentation.ts, proxy.ts and every route on their own, each with its own copy of this

@@ -148,6 +148,10 @@ describe('registerObservability, then the defaults everything uses', () => {
     expect(() => registerObservability({ sentry: {} })).toThrow(/sentry\.sdk/)
     // @ts-expect-error metrics must be a sink or a factory
     expect(() => registerObservability({ metrics: 'datadog' })).toThrow(/Invalid option metrics/)
+    // @ts-expect-error shutdown is an object of options
+    expect(() => registerObservability({ shutdown: true })).toThrow(/Invalid option shutdown/)
+    expect(() => registerObservability({ shutdown: { drainDelayMs: -1 } })).toThrow(/shutdown\.drainDelayMs/)
+    expect(() => registerObservability({ shutdown: { timeoutMs: 0 } })).toThrow(/shutdown\.timeoutMs/)
   })
 
   it('does nothing in the Edge runtime', async () => {
