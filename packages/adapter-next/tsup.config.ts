@@ -17,8 +17,12 @@ const serverOnlyInBrowser: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 }
 
+// sink-sentry's few pure functions (Sentry options, beforeSend, reporter) travel inside both entries, code and
+// types, so a Next.js app without Sentry installs no sink: Sentry's SDK itself is an optional peer the user passes.
+const sinkSentryInside = { noExternal: ['@vivr/sink-sentry'], dts: { resolve: ['@vivr/sink-sentry'] } }
+
 export default defineConfig([
-  { ...common, entry: ['src/index.ts'], target: 'node20' },
+  { ...common, ...sinkSentryInside, entry: ['src/index.ts'], target: 'node20' },
   {
     ...common,
     entry: ['src/client.ts'],
@@ -27,6 +31,7 @@ export default defineConfig([
     platform: 'neutral',
     // The few pure functions used from sink-sentry and core travel inside the browser entry.
     noExternal: ['@vivr/core', '@vivr/sink-sentry'],
+    dts: sinkSentryInside.dts,
     esbuildPlugins: [serverOnlyInBrowser],
   },
 ])
