@@ -1,17 +1,15 @@
 import * as Sentry from '@sentry/nextjs'
+import { perProcess } from '@vivr/adapter-next'
 import { loadConfig } from './config.js'
 import { createServices, type Services } from './services.js'
 
-// Next.js may evaluate a module once per route bundle: the storefront's services live on one global instead, so
-// every route, page and instrumentation.ts share a single logger, pool, Redis client and lifecycle.
-const KEY = Symbol.for('@vivr/demo-store/services')
-
-/** The storefront process's services, built on first use. */
+/**
+ * The storefront process's services, built on first use. Next.js evaluates this module once per bundle (each
+ * route, page and instrumentation.ts): `perProcess` makes them share one logger, pool, Redis client and lifecycle.
+ */
 export function getServices(): Services {
-  const holder = globalThis as { [KEY]?: Services }
-  if (!holder[KEY]) {
+  return perProcess('demo-store/services', () => {
     const config = loadConfig('vivr-web')
-    holder[KEY] = createServices(config, { ...(config.sentryDsn && { sentry: Sentry }), sweepCarts: true })
-  }
-  return holder[KEY]
+    return createServices(config, { ...(config.sentryDsn && { sentry: Sentry }), sweepCarts: true })
+  })
 }
