@@ -5,6 +5,7 @@ import {
   type Clock,
   type Logger,
   type MetricSink,
+  mayHoldSecret,
   messageOf,
   nonEmptyStringOption,
   noopLogger,
@@ -129,6 +130,8 @@ const MAX_CONTEXTS = 10_000
 const MAX_AGGREGATED_CHARS = 4 * 1024 * 1024
 /** Tags on one call: more is not a tag set but a mistake (core's limitCardinality draws the same line). */
 const MAX_TAGS = 64
+/** Tag values remembered as free of secrets (each at most MAX_TAG_CHARS long). */
+const MAX_CLEAN_VALUES = 2048
 const CHECK_CODES = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const
 
 const env = (name: string): string | undefined => {
@@ -383,10 +386,22 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
   const aggregator = resolved.aggregation ? createAggregator(MAX_CONTEXTS, MAX_AGGREGATED_CHARS) : undefined
   let aggregationTimer: TimerHandle | undefined
 
+  // Tag values known to hold no secret: the same few recur on every call, and a set lookup costs less than a
+  // scan. Cleared when full, so what recurs now stays.
+  const cleanValues = new Set<string>()
+  function isClean(value: string): boolean {
+    if (cleanValues.has(value)) return true
+    if (mayHoldSecret(value)) return false
+    if (cleanValues.size >= MAX_CLEAN_VALUES) cleanValues.clear()
+    cleanValues.add(value)
+    return true
+  }
+
   /**
    * The tags as they go to hot-shots, or undefined for what is not a tag set (an array, a Buffer, a class
    * instance, more than MAX_TAGS tags, an object as a value). The common call, a plain object of short strings,
-   * is passed on as it is; anything else is copied, cut to Datadog's tag limit. May throw (a Proxy, a getter).
+   * is passed on as it is; anything else is copied, scrubbed of secrets (core's scrubSecrets) and cut to
+   * Datadog's tag limit. May throw (a Proxy, a getter).
    */
   function readTags(tags: object): Record<string, string> | undefined {
     const prototype: unknown = Object.getPrototypeOf(tags)
@@ -402,7 +417,7 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
         break
       }
       chars += key.length + value.length + 2
-      if (key.length + value.length >= MAX_TAG_CHARS) plain = false
+      if (key.length + value.length >= MAX_TAG_CHARS || !isClean(value)) plain = false
     }
     if (!plain) return normalizeTags(tags)
     scannedChars = chars
@@ -419,7 +434,9 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
       const text = tagText((tags as Record<string, unknown>)[rawKey])
       if (text === undefined) return undefined
       let key = rawKey
-      let value = text
+      // Scrubbed before it is cut, so a secret that straddles the cut is still recognised (scrubSecrets looks
+      // only a little past its own limit, whatever the length).
+      let value = text.length > MAX_TAG_CHARS || !isClean(text) ? scrubSecrets(text, MAX_TAG_CHARS) : text
       if (key.length + 1 + value.length > MAX_TAG_CHARS) {
         key = cut(key, MAX_KEY_CHARS)
         value = cut(value, MAX_TAG_CHARS - 1 - key.length)

@@ -306,6 +306,27 @@ describe('datadog: no secret leaves through a service check or an error log', ()
     }
   })
 
+  it('a secret in a tag value never reaches the wire, aggregated, sent as it comes, or on a service check', async () => {
+    const planted = fc.sample(textAround(secretInText()), { seed: 13, numRuns: 150 })
+    listener.clear()
+    for (const [i, { text }] of planted.entries()) {
+      const tags = { detail: text, i: String(i) }
+      sink.increment('tagged.count', 1, tags)
+      sink.timing('tagged.duration', 5, tags)
+      sink.serviceCheck('tagged.check', 'ok', { tags })
+      // Long values too: scrubbed before they are cut to 200 characters.
+      sink.histogram('tagged.long', 1, { detail: `${'x'.repeat(150)} ${text}`, i: String(i) })
+    }
+    await sink.flush()
+    await listener.waitFor(() => listener.lines.length >= 4 * planted.length, { timeoutMs: 5000 })
+    for (const [i, { secret, kind }] of planted.entries()) {
+      const mine = new RegExp(`,i:${i}(?:$|[|,])`)
+      const lines = listener.lines.filter((line) => mine.test(line))
+      expect(lines.length, kind).toBe(4)
+      for (const line of lines) expect(leaks(line, secret), `${kind}: ${line}`).toBe(false)
+    }
+  })
+
   it('the throttled error log: a secret in a send error never reaches a log line, hostile errors never throw', () => {
     fc.assert(
       fc.property(
