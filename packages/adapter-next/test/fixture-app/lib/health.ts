@@ -1,14 +1,18 @@
+import { perProcess } from '@vivr/adapter-next'
 import { createHealth } from '@vivr/core'
 
-export const health = createHealth({
-  checks: [
-    { name: 'database', tags: ['ready'], run: async () => {} },
-    {
-      name: 'payment',
-      critical: false,
-      run: async () => {
-        throw new Error('Stripe not configured')
+// One per process: instrumentation.ts and the health routes are bundled apart (see the README).
+export const health = perProcess('health', () =>
+  createHealth({
+    checks: [
+      { name: 'database', tags: ['ready'], run: async () => {} },
+      {
+        name: 'payment',
+        critical: false,
+        run: async () => {
+          throw new Error('Stripe not configured')
+        },
       },
-    },
-  ],
-})
+    ],
+  }),
+)
