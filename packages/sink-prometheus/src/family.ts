@@ -1,4 +1,4 @@
-import { OTHER, type Tags } from '@vivr/core'
+import { mayHoldSecret, OTHER, scrubSecrets, type Tags } from '@vivr/core'
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client'
 import { labelName } from './names.js'
 
@@ -23,10 +23,22 @@ const MAX_LABELS = 64
 /** Characters kept of a label name or value: Prometheus sets no limit, but a 10 MB label is a mistake, not data. */
 export const MAX_LABEL_CHARS = 1024
 
+/** A copy: V8 makes a slice a view that keeps the whole 10 MB original alive as long as the slice is held. */
+function detach(text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le')
+}
+
 function cut(text: string): string {
-  if (text.length <= MAX_LABEL_CHARS) return text
-  // A copy: V8 makes a slice a view that keeps the whole 10 MB original alive as long as the slice is held.
-  return Buffer.from(text.slice(0, MAX_LABEL_CHARS), 'utf16le').toString('utf16le')
+  return text.length <= MAX_LABEL_CHARS ? text : detach(text.slice(0, MAX_LABEL_CHARS))
+}
+
+/**
+ * A tag value as it goes out in a label: scrubbed of secrets (core's scrubSecrets, which looks only a little past
+ * its limit whatever the length) before it is cut, so a secret that straddles the cut is still recognised.
+ */
+function exposedValue(text: string): string {
+  if (text.length > MAX_LABEL_CHARS) return detach(scrubSecrets(text, MAX_LABEL_CHARS))
+  return mayHoldSecret(text) ? scrubSecrets(text, MAX_LABEL_CHARS) : text
 }
 
 /** A tag value as a label value, cut; undefined for an object or a function, which are not tag values. */
@@ -154,8 +166,10 @@ export class Family {
     let labels: Labels = Object.create(null)
     if (tags) {
       for (const key in tags) {
-        const value = labelText(tags[key])
-        if (value === undefined) return 'not a tag set'
+        const raw: unknown = tags[key]
+        const text = typeof raw === 'string' ? raw : labelText(raw)
+        if (text === undefined) return 'not a tag set'
+        const value = exposedValue(text)
         labels[labelName(cut(key), this.type === 'histogram')] = value
       }
     }

@@ -293,6 +293,20 @@ describe('prometheus: no secret leaves through a scrape', () => {
     }
   })
 
+  it('a secret in a label value never reaches the exposition, however long the value', async () => {
+    const sink = prometheusMetrics()
+    const planted = fc.sample(textAround(secretInText()), { seed: 8, numRuns: 150 })
+    for (const [i, { text }] of planted.entries()) {
+      sink.increment('labelled.count', 1, { detail: text, i })
+      sink.timing('labelled.duration', 5, { detail: text, i })
+      sink.gauge('labelled.long', 1, { detail: `${'x'.repeat(1000)} ${text}`, i })
+    }
+    sink.gauge('labelled.card_as_number', 1, { card: 4_111_111_111_111_111 })
+    const text = await expectValidExposition(sink)
+    for (const { secret, kind } of planted) expect(leaks(text, secret), kind).toBe(false)
+    expect(text).not.toContain('4111111111111111')
+  })
+
   it('a logger that throws on the label-set warning is contained', () => {
     const logger = memoryLogger()
     const broken = prometheusMetrics({
