@@ -3,7 +3,7 @@
 // `next start`. What it proves: one health / one metrics registry per process whatever Next.js bundles, the
 // README's code builds and type-checks, Sentry and the other sinks are not needed, and SIGTERM drains and exits 0.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
@@ -108,6 +108,7 @@ describe('outside user: a Next.js 16 app from the READMEs, installed from the ta
   timeout: 60_000,
 }, () => {
   let dir: string
+  let tarballDir: string
   let inventory: Server
   let child: ChildProcess | undefined
   let exited: Promise<number | null>
@@ -118,7 +119,8 @@ describe('outside user: a Next.js 16 app from the READMEs, installed from the ta
   beforeAll(async () => {
     inventory = createServer((_request, response) => response.end('ok'))
     await new Promise<void>((resolve) => inventory.listen(0, '127.0.0.1', resolve))
-    const { tarballs } = packAll()
+    const { dir: packed, tarballs } = packAll()
+    tarballDir = packed
     dir = freshProject('next-app', { scripts: { start: 'NEXT_MANUAL_SIG_HANDLE=1 next start' } })
     for (const [file, text] of Object.entries(APP)) {
       mkdirSync(dirname(join(dir, file)), { recursive: true })
@@ -197,6 +199,8 @@ describe('outside user: a Next.js 16 app from the READMEs, installed from the ta
       await exited
     }
     await new Promise<void>((resolve) => inventory?.close(() => resolve()) ?? resolve())
+    // A built Next.js project is a few hundred MB: leave nothing behind in the temp folder.
+    for (const path of [dir, tarballDir]) if (path) rmSync(path, { recursive: true, force: true })
   })
 
   it('needs neither Sentry nor any other sink: none was installed', () => {
