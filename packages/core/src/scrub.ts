@@ -313,7 +313,11 @@ function maskCardNumbers(text: string): string {
 }
 
 function cut(text: string, maxLength: number): string {
-  return text.length > maxLength ? `${text.slice(0, Math.max(0, maxLength - 1))}…` : text
+  if (text.length <= maxLength) return text
+  // Joined, not concatenated: a slice is a view of the whole input, and `${slice}…` keeps that view, so a 512-
+  // character message cut from 10 MB would hold the 10 MB for as long as it is kept (a cached check result). A
+  // join builds a string of its own.
+  return [text.slice(0, Math.max(0, maxLength - 1)), '…'].join('')
 }
 
 /**
