@@ -7,6 +7,7 @@ import {
   type MetricSink,
   multiMetrics,
   noopMetrics,
+  type Tags,
 } from '../src/index.js'
 
 describe('multiMetrics', () => {
@@ -101,5 +102,22 @@ describe('KPI helpers', () => {
       'timing page.load_time 900',
     ])
     expect(m.calls.at(-1)?.tags).toEqual({ page: '/products' })
+  })
+})
+
+describe('limitCardinality: what is not a tag set', () => {
+  it('drops the data point, as every sink does, instead of sending it untagged', () => {
+    const sent: unknown[] = []
+    const sink = limitCardinality({
+      increment: (_name, _value, tags) => sent.push(tags),
+      gauge: () => {},
+      timing: () => {},
+      histogram: () => {},
+    })
+    sink.increment('a', 1, Buffer.from('xy') as unknown as Tags)
+    sink.increment('a', 1, ['x'] as unknown as Tags)
+    sink.increment('a', 1, Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`t${i}`, 'v'])))
+    sink.increment('a', 1, { route: '/x' })
+    expect(sent).toEqual([{ route: '/x' }])
   })
 })

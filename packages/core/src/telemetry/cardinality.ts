@@ -10,6 +10,7 @@ export interface CardinalityOptions {
 }
 
 export const OTHER = 'other'
+const DROP = Symbol('drop')
 
 /**
  * Bounds the distinct tag sets per metric name, because raw paths and user ids in tags are the most common way
@@ -20,10 +21,11 @@ export function limitCardinality(sink: MetricSink, options: CardinalityOptions =
   const seen = new Map<string, Set<string>>()
   let warned = false
 
-  function guard(name: string, tags: Tags | undefined): Tags | undefined {
+  /** The tags to send, or DROP for a data point whose tags are not a tag set (as every sink does). */
+  function guard(name: string, tags: Tags | undefined): Tags | undefined | typeof DROP {
     if (!tags) return tags
     const key = tagKey(tags)
-    if (key === undefined) return undefined
+    if (key === undefined) return DROP
     let sets = seen.get(name)
     if (!sets) {
       sets = new Set()
@@ -46,10 +48,11 @@ export function limitCardinality(sink: MetricSink, options: CardinalityOptions =
     return folded
   }
 
-  /** A sink never throws: tags that cannot be read (a Proxy, a throwing getter) drop the data point. */
+  /** A sink never throws: tags that cannot be read (a Proxy, a throwing getter) or are no tag set drop the point. */
   function forward(kind: MetricKind, name: string, value: number | undefined, tags: Tags | undefined): void {
     try {
       const bounded = guard(name, tags)
+      if (bounded === DROP) return
       if (kind === 'increment') sink.increment(name, value, bounded)
       else sink[kind](name, value ?? 0, bounded)
     } catch {
