@@ -1,6 +1,6 @@
 // What a new user installs: every published package packed by npm into a tarball, exactly as `npm publish` would
 // upload it. The outside-user suites install these into fresh projects outside the repository.
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -58,4 +58,35 @@ export function npmInstall(dir: string, specs: readonly string[], options: { dev
     ],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 600_000 },
   )
+}
+
+/**
+ * `npmInstall` without blocking the test process, so several fresh projects install at once (npm's cache is safe
+ * to share). Rejects with npm's output when the install fails or outlasts `timeoutMs`.
+ */
+export function npmInstallAsync(
+  dir: string,
+  specs: readonly string[],
+  options: { dev?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
+  const args = [
+    'install',
+    ...(options.dev ? ['--save-dev'] : []),
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    ...specs,
+  ]
+  return new Promise((resolve, reject) => {
+    execFile(
+      'npm',
+      args,
+      { cwd: dir, encoding: 'utf8', timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(new Error(`npm ${args.join(' ')} in ${dir} failed: ${error.message}\n${stdout}\n${stderr}`))
+        else resolve()
+      },
+    )
+  })
 }
