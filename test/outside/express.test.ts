@@ -248,7 +248,8 @@ async function expressService(kind: 'esm' | 'cjs'): Promise<Service> {
     stderr += chunk
   })
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }))
+    // 'close', not 'exit': by then stdout has been read to its end.
+    child.once('close', (code, signal) => resolve({ code, signal }))
   })
   const url = `http://127.0.0.1:${port}`
   let dead = false
@@ -369,9 +370,11 @@ function describeService(kind: 'esm' | 'cjs', ready: () => Promise<Service>) {
     }, 240_000)
 
     it('counts requests by route template in http_requests_total on /metrics', async () => {
+      const requestIds = new Map<string, string | null>()
       for (const id of ['42', '43', '44']) {
         const response = await get(`${service.url}/products/${id}`)
         expect(response.status).toBe(200)
+        requestIds.set(id, response.headers.get('x-request-id'))
         expect(await response.json()).toEqual({ id })
       }
       expect((await get(`${service.url}/nowhere/8412`)).status).toBe(404)
@@ -412,16 +415,19 @@ function describeService(kind: 'esm' | 'cjs', ready: () => Promise<Service>) {
         }),
       )
       expect(all.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true) // defaultMetrics
-      expect(service.logs).toContainEqual(
+      // One access-log line per request, as the README shows it (stdout may reach us after the scrape).
+      const accessLog = await poll(5000, 'the access log line', async () =>
+        service.logs.find((line) => line.message === 'request completed' && line.path === '/products/43'),
+      )
+      expect(accessLog).toEqual(
         expect.objectContaining({
           level: 'INFO',
           service: 'vivr-api',
-          message: 'request completed',
           method: 'GET',
           route: '/products/:id',
-          path: '/products/43',
           statusCode: 200,
-          requestId: expect.any(String),
+          duration: expect.any(Number),
+          requestId: requestIds.get('43'),
         }),
       )
     })
