@@ -59,8 +59,10 @@ export type {
 export { parseDogStatsDLine, splitDatagram, startStatsdListener } from './statsd-listener.js'
 export type {
   StripeBalance,
+  StripeCardErrorBody,
   StripeErrorFault,
   StripeFault,
+  StripePaymentIntent,
   StripeRequestRecord,
   StripeServer,
   StripeServerOptions,
