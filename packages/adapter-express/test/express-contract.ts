@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { HttpAdapterHarness, HttpContractRoute } from '@vivr/testkit'
+import type { HttpAdapterHarness, HttpContractRoute } from '@vivr/testkit/contracts'
 import type express from 'express'
 import type { RequestHandler } from 'express'
 import { errorHandler, observe } from '../src/index.js'

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRouteMatcher } from '@vivr/core'
-import { describeHttpAdapterContract, type HttpContractRoute } from '@vivr/testkit'
+import { describeHttpAdapterContract, type HttpContractRoute } from '@vivr/testkit/contracts'
 import { withObservability } from '../src/index.js'
 
 type RouteHandler = (request: Request) => Promise<Response>

@@ -1,5 +1,6 @@
 import { createHealth, OptionError } from '@vivr/core'
-import { describeCheckContract, startMuteTcpServer, unusedPort } from '@vivr/testkit'
+import { startMuteTcpServer, unusedPort } from '@vivr/testkit'
+import { describeCheckContract } from '@vivr/testkit/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { prismaCheck } from '../src/index.js'
 import { createPrisma, migrate, openSession, type TestPrismaClient } from './support/database.js'

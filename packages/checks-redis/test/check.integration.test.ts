@@ -1,5 +1,6 @@
 import { createHealth, OptionError } from '@vivr/core'
-import { describeCheckContract, startMuteTcpServer, unusedPort } from '@vivr/testkit'
+import { startMuteTcpServer, unusedPort } from '@vivr/testkit'
+import { describeCheckContract } from '@vivr/testkit/contracts'
 import Redis, { type RedisOptions } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { redisCheck } from '../src/index.js'

@@ -1,5 +1,6 @@
 import { createHealth, OptionError } from '@vivr/core'
-import { describeCheckContract, startMuteTcpServer, startStripeServer } from '@vivr/testkit'
+import { startMuteTcpServer, startStripeServer } from '@vivr/testkit'
+import { describeCheckContract } from '@vivr/testkit/contracts'
 import Stripe from 'stripe'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { stripeCheck } from '../src/index.js'

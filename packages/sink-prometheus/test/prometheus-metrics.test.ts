@@ -5,7 +5,8 @@ import {
   prometheusMetrics,
   prometheusName,
 } from '@vivr/sink-prometheus'
-import { describeMetricSinkContract, memoryLogger, type SentMetric } from '@vivr/testkit'
+import { memoryLogger } from '@vivr/testkit'
+import { describeMetricSinkContract, type SentMetric } from '@vivr/testkit/contracts'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { scrape } from './exposition.js'

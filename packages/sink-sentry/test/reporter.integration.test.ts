@@ -1,5 +1,6 @@
 import * as Sentry from '@sentry/node'
-import { describeErrorReporterContract, type SentryServer, startSentryServer } from '@vivr/testkit'
+import { type SentryServer, startSentryServer } from '@vivr/testkit'
+import { describeErrorReporterContract } from '@vivr/testkit/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sentryOptions, sentryReporter } from '../src/index.js'
 

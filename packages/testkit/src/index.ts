@@ -1,6 +1,6 @@
+// Loads without a test runner: doubles, loopback servers and helpers. The contract suites (which call vitest's
+// describe/it) are in `@vivr/testkit/contracts`.
 export { CHROMIUM_ARGS, launchChromium } from './browser.js'
-export type { CheckContractOptions } from './check-contract.js'
-export { describeCheckContract } from './check-contract.js'
 export type { RunScriptOptions, ScriptResult } from './child-process.js'
 export { runScript } from './child-process.js'
 export type { EmfMetric, EmfParseResult } from './cloudwatch-emf.js'
@@ -16,27 +16,12 @@ export type {
   StoredLogEvent,
 } from './cloudwatch-logs-server.js'
 export { PUT_LOG_EVENTS_LIMITS, RETENTION_DAYS, startCloudWatchLogsServer } from './cloudwatch-logs-server.js'
-export type { ErrorReporterHarness, ReceivedError } from './error-reporter-contract.js'
-export { describeErrorReporterContract } from './error-reporter-contract.js'
-export type {
-  HttpAdapterHarness,
-  HttpContractApp,
-  HttpContractBehaviour,
-  HttpContractRoute,
-  HttpContractServer,
-  HttpContractStream,
-} from './http-adapter-contract.js'
-export { describeHttpAdapterContract } from './http-adapter-contract.js'
-export type { LogDestinationHarness } from './log-destination-contract.js'
-export { describeLogDestinationContract } from './log-destination-contract.js'
 export type { LogLine, MemoryLogger } from './memory-logger.js'
 export { memoryLogger } from './memory-logger.js'
 export type { MemoryMetrics, RecordedMetric } from './memory-metrics.js'
 export { memoryMetrics } from './memory-metrics.js'
 export type { CapturedError, MemoryReporter } from './memory-reporter.js'
 export { memoryReporter } from './memory-reporter.js'
-export type { MetricSinkHarness, SentMetric } from './metric-sink-contract.js'
-export { describeMetricSinkContract } from './metric-sink-contract.js'
 export type {
   Envelope,
   EnvelopeItem,

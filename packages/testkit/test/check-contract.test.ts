@@ -1,5 +1,5 @@
 import { type Check, errorOutcome } from '@vivr/core'
-import { describeCheckContract } from '../src/index.js'
+import { describeCheckContract } from '../src/contracts.js'
 
 /** A stand-in dependency the suite can put in each state: answering, refusing with a secret, or mute. */
 interface FakeDependency {
