@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { type CloudWatchLogsServer, startCloudWatchLogsServer } from '@vivr/testkit'
+import {
+  type CloudWatchLogsServer,
+  type StripeServer,
+  startCloudWatchLogsServer,
+  startStripeServer,
+} from '@vivr/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   buildStorefront,
@@ -10,19 +15,18 @@ import {
   type StoreProcess,
   startWeb,
 } from './support/processes.js'
-import { type StripePaymentsServer, startStripePaymentsServer } from './support/stripe-payments.js'
 
 const DATABASE = 'shutdown'
 const LOG_GROUP = '/vivr/e2e/shutdown'
 
 describe('graceful shutdown: SIGTERM while a checkout is in flight', () => {
-  let stripe: StripePaymentsServer
+  let stripe: StripeServer
   let cloudwatch: CloudWatchLogsServer
   let web: StoreProcess
 
   beforeAll(async () => {
     const [databaseUrl] = await Promise.all([freshDatabase(DATABASE), buildStorefront()])
-    ;[stripe, cloudwatch] = await Promise.all([startStripePaymentsServer(), startCloudWatchLogsServer()])
+    ;[stripe, cloudwatch] = await Promise.all([startStripeServer(), startCloudWatchLogsServer()])
     web = await startWeb({
       DATABASE_URL: databaseUrl,
       REDIS_URL: 'redis://127.0.0.1:6379',
@@ -62,7 +66,7 @@ describe('graceful shutdown: SIGTERM while a checkout is in flight', () => {
     expect(setCookie, `cart add never set a cookie; last answer: ${answered}`).toBeTruthy()
     const cookie = setCookie!.split(';')[0]!
     // Stripe answers slowly: the checkout is still waiting on it when SIGTERM arrives.
-    stripe.setDelay(3000)
+    stripe.delayPaymentIntents(3000)
     const checkout = fetch(`${web.url}/api/checkout`, {
       method: 'POST',
       headers: { cookie },
@@ -70,7 +74,7 @@ describe('graceful shutdown: SIGTERM while a checkout is in flight', () => {
       redirect: 'manual',
     })
     await eventually(
-      async () => stripe.intents.length,
+      async () => stripe.paymentIntents.length,
       (n) => n === 1,
     )
     web.child.kill('SIGTERM')

@@ -7,9 +7,11 @@ import {
   launchChromium,
   type SentryServer,
   type StatsdListener,
+  type StripeServer,
   startCloudWatchLogsServer,
   startSentryServer,
   startStatsdListener,
+  startStripeServer,
 } from '@vivr/testkit'
 import type { Browser } from 'playwright-core'
 import Stripe from 'stripe'
@@ -25,7 +27,6 @@ import {
   startApi,
   startWeb,
 } from './support/processes.js'
-import { type StripePaymentsServer, startStripePaymentsServer } from './support/stripe-payments.js'
 
 const DATABASE = 'storefront'
 const ARTIFACTS = join(import.meta.dirname, '../../../test-artifacts/demo-store')
@@ -53,7 +54,7 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
   let statsd: StatsdListener
   let cloudwatch: CloudWatchLogsServer
   let sentry: SentryServer
-  let stripe: StripePaymentsServer
+  let stripe: StripeServer
   let web: StoreProcess
   let api: StoreProcess
   let browser: Browser
@@ -67,7 +68,7 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
       startStatsdListener(),
       startCloudWatchLogsServer(),
       startSentryServer(),
-      startStripePaymentsServer(),
+      startStripeServer(),
     ])
     const env = {
       DATABASE_URL: databaseUrl,
@@ -135,8 +136,8 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
     expect(await page.getByTestId('cart-link').textContent()).toBe('Cart')
 
     // The charge went through the real stripe SDK to the loopback Stripe API.
-    expect(stripe.intents).toHaveLength(1)
-    expect(stripe.intents[0]).toMatchObject({
+    expect(stripe.paymentIntents).toHaveLength(1)
+    expect(stripe.paymentIntents[0]).toMatchObject({
       amount: 29_800,
       currency: 'usd',
       status: 'succeeded',
@@ -383,7 +384,7 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
     expect(decodeURIComponent(checkout.headers.get('location')!)).toContain(
       'Payment failed: Your card was declined.',
     )
-    const declined = stripe.intents.at(-1)!
+    const declined = stripe.paymentIntents.at(-1)!
     expect(declined.status).toBe('requires_payment_method')
     await statsd.waitFor(
       () => statsd.metrics.some((m) => m.name === 'vivr.payments.failure_rate' && m.value === 0.5),
