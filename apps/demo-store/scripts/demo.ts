@@ -5,13 +5,17 @@
  *   → storefront (Next.js) + API (Express) → URLs
  *
  * Each step says what it did; a step that cannot succeed stops the run with a message naming what is missing.
- * Ctrl-C (or SIGTERM) stops both processes gracefully, then the embedded database.
+ * Without STRIPE_SECRET_KEY, payments go to @vivr/testkit's loopback Stripe API on 127.0.0.1 (a stand-in: no
+ * account, no real charges), so a checkout completes offline.
+ * Ctrl-C (or SIGTERM) stops both processes gracefully, then the Stripe stand-in and the embedded database.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, relative } from 'node:path'
 import { scrubSecrets } from '@vivr/core'
+import { type StripeServer, startStripeServer } from '@vivr/testkit'
 import pg from 'pg'
 import { type EmbeddedPostgres, serveEmbeddedPostgres } from '../src/db/embedded-postgres.js'
 import { migrate, pgConnection, pgliteConnection, type SqlConnection } from '../src/db/migrate.js'
@@ -134,6 +138,41 @@ async function prepareDatabase(): Promise<Database> {
   }
 }
 
+interface Payments {
+  /** What the storefront and the API get on top of this process's environment. */
+  env: Record<string, string>
+  describe: string
+  standIn?: StripeServer
+}
+
+/**
+ * Stripe itself with a key; without one, the kit's loopback Stripe API (PaymentIntents with Stripe's test payment
+ * methods, the balance the health check reads) under a key made up for this run, so checkout works offline.
+ */
+async function preparePayments(): Promise<Payments> {
+  if (process.env.STRIPE_SECRET_KEY) {
+    return {
+      env: {},
+      describe: `Stripe${process.env.STRIPE_API_BASE ? ` at ${process.env.STRIPE_API_BASE}` : ''}`,
+    }
+  }
+  const raw = process.env.DEMO_STRIPE_DELAY_MS
+  const delayMs = raw === undefined || raw === '' ? 0 : Number(raw)
+  if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > 60_000)
+    throw new SetupError(`DEMO_STRIPE_DELAY_MS="${raw}": expected milliseconds from 0 to 60000`)
+  const key = `sk_test_demo${randomBytes(12).toString('hex')}`
+  const standIn = await startStripeServer({ apiKeys: [key], paymentIntentsDelayMs: delayMs })
+  const delay = delayMs > 0 ? `, answering payments ${delayMs} ms late (DEMO_STRIPE_DELAY_MS)` : ''
+  say(
+    `demo: STRIPE_SECRET_KEY not set: payments go to a local Stripe stand-in at ${standIn.apiBase} (@vivr/testkit, no account, no real charges${delay}); set STRIPE_SECRET_KEY for Stripe's test mode`,
+  )
+  return {
+    env: { STRIPE_SECRET_KEY: key, STRIPE_API_BASE: standIn.apiBase },
+    describe: `local Stripe stand-in at ${standIn.apiBase} — no real charges; set STRIPE_SECRET_KEY for Stripe`,
+    standIn,
+  }
+}
+
 async function runMigrations(connection: SqlConnection) {
   begin('migrations')
   const result = await migrate(connection)
@@ -247,6 +286,7 @@ async function main(): Promise<number> {
     else done(`up to date (${shown(join(APP_DIR, distDir))})`)
   }
 
+  const payments = await preparePayments()
   const webUrl = process.env.WEB_URL ?? `http://localhost:${webPort}`
   const apiUrl = process.env.API_URL ?? `http://localhost:${apiPort}`
   const env: NodeJS.ProcessEnv = {
@@ -263,6 +303,7 @@ async function main(): Promise<number> {
     NEXT_MANUAL_SIG_HANDLE: 'true',
     SHUTDOWN_DRAIN_MS: process.env.SHUTDOWN_DRAIN_MS ?? '1000',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...payments.env,
   }
   say('demo: starting the storefront and the API…')
   const children = [
@@ -288,6 +329,7 @@ async function main(): Promise<number> {
           ]),
         ),
       )
+      await payments.standIn?.close()
       await database.embedded?.close()
       const failed = codes.some((c) => c !== 0)
       say(failed ? `demo: stopped (exit codes ${codes.join(', ')})` : 'demo: stopped')
@@ -314,9 +356,6 @@ async function main(): Promise<number> {
   const cache = process.env.REDIS_URL
     ? 'Redis (REDIS_URL)'
     : 'in memory — REDIS_URL not set, health reports cache degraded'
-  const payments = process.env.STRIPE_SECRET_KEY
-    ? `Stripe${process.env.STRIPE_API_BASE ? ` at ${process.env.STRIPE_API_BASE}` : ''}`
-    : 'disabled — STRIPE_SECRET_KEY not set, checkout says so'
   const cloudwatch =
     process.env.AWS_REGION && process.env.CLOUDWATCH_LOG_GROUP
       ? `CloudWatch Logs ${process.env.CLOUDWATCH_LOG_GROUP}`
@@ -332,7 +371,7 @@ async function main(): Promise<number> {
   say('')
   say(`  Database      ${database.describe}`)
   say(`  Cart & cache  ${cache}`)
-  say(`  Payments      ${payments}`)
+  say(`  Payments      ${payments.describe}`)
   say(`  Logs          ${cloudwatch}`)
   say(
     `  Metrics       DogStatsD to ${process.env.DD_AGENT_HOST ?? 'localhost'}:${process.env.DD_AGENT_PORT ?? 8125} and Prometheus`,

@@ -109,7 +109,7 @@ describe('npm run demo', () => {
     expect(text).not.toContain('hunter2')
   })
 
-  it('with nothing configured: embedded database, both processes up, degraded where a service is missing; Ctrl-C stops all', async () => {
+  it('with nothing configured: embedded database, both processes up, degraded where a service is missing; a checkout completes offline against the Stripe stand-in, even through Ctrl-C', async () => {
     const webPort = await unusedPort()
     const apiPort = await unusedPort()
     const run = runDemo(distDir, {
@@ -117,7 +117,10 @@ describe('npm run demo', () => {
       API_PORT: String(apiPort),
       DEMO_DATA_DIR: dataDir,
       HEALTH_INTERVAL_MS: '500',
+      // The stand-in answers payments late, so a checkout is still in flight when Ctrl-C arrives (the tour's drill).
+      DEMO_STRIPE_DELAY_MS: '1500',
     })
+    let inFlight: Promise<Response> | undefined
     try {
       await run.waitForOutput('demo: ready', 180_000)
       const text = run.output.join('\n')
@@ -135,12 +138,22 @@ describe('npm run demo', () => {
       expect(text).toContain('skipped (DEMO_BUILD=skip)')
       expect(text).toContain(`Storefront    http://localhost:${webPort}`)
       expect(text).toContain(`API           http://localhost:${apiPort}/api/health`)
+      // No key in the environment: one line says where payments go, and that nothing real is charged.
+      expect(text).toMatch(
+        /demo: STRIPE_SECRET_KEY not set: payments go to a local Stripe stand-in at http:\/\/127\.0\.0\.1:\d+ \(@vivr\/testkit, no account, no real charges, answering payments 1500 ms late/,
+      )
+      expect(text).toMatch(/Payments {6}local Stripe stand-in at http:\/\/127\.0\.0\.1:\d+ — no real charges/)
+      // The key made up for the run is never printed.
+      expect(text).not.toMatch(/sk_test_demo[0-9a-f]/)
 
       const web = `http://127.0.0.1:${webPort}`
-      // The first checks run while both processes start at once: allow the database a moment.
+      const api = `http://127.0.0.1:${apiPort}`
+      // The first checks run while both processes start at once: allow the database (and Stripe's cached check,
+      // if its first run missed its deadline while everything started) a moment.
       const health = await eventually(
         () => healthOf(web),
-        (h) => h.checks.database?.status === 'ok',
+        (h) => h.checks.database?.status === 'ok' && h.checks.payment?.status === 'ok',
+        { timeoutMs: 70_000, intervalMs: 500 },
       )
       expect(health).toMatchObject({
         httpStatus: 200,
@@ -148,28 +161,64 @@ describe('npm run demo', () => {
         checks: {
           database: { status: 'ok' },
           cache: { status: 'degraded', message: 'Redis not configured' },
-          payment: { status: 'degraded', message: 'Stripe not configured' },
+          payment: { status: 'ok' },
         },
       })
       await eventually(
-        () => healthOf(`http://127.0.0.1:${apiPort}`),
+        () => healthOf(api),
         (h) => h.checks.database?.status === 'ok',
       )
       expect(await (await fetch(web)).text()).toContain('Mechanical Keyboard')
 
-      // The in-memory cart works; checkout explains why it is off.
-      const added = await fetch(`${web}/api/cart`, {
-        method: 'POST',
-        body: new URLSearchParams({ productId: '1', quantity: '1', action: 'add' }),
-        redirect: 'manual',
-      })
-      const cookie = added.headers.get('set-cookie')!.split(';')[0]!
-      const checkout = await (await fetch(`${web}/checkout`, { headers: { cookie } })).text()
-      expect(checkout).toContain('Checkout is disabled: Stripe is not configured (set STRIPE_SECRET_KEY).')
+      // A newcomer's first order: the in-memory cart, then checkout with the test Visa, paid through the stand-in.
+      const addToCart = async () => {
+        const added = await fetch(`${web}/api/cart`, {
+          method: 'POST',
+          body: new URLSearchParams({ productId: '1', quantity: '1', action: 'add' }),
+          redirect: 'manual',
+        })
+        return added.headers.get('set-cookie')!.split(';')[0]!
+      }
+      const checkOut = (cookie: string, email: string) =>
+        fetch(`${web}/api/checkout`, {
+          method: 'POST',
+          headers: { cookie },
+          body: new URLSearchParams({ email, name: 'New Comer', paymentMethod: 'pm_card_visa' }),
+          redirect: 'manual',
+        })
+      const cookie = await addToCart()
+      expect(await (await fetch(`${web}/checkout`, { headers: { cookie } })).text()).not.toContain(
+        'Checkout is disabled',
+      )
+      const started = Date.now()
+      const checkout = await checkOut(cookie, 'newcomer@example.com')
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1500)
+      expect(checkout.status).toBe(303)
+      const orderId = /\/orders\/([0-9a-f-]{36})$/.exec(checkout.headers.get('location') ?? '')?.[1]
+      expect(orderId, `checkout went to ${checkout.headers.get('location')}`).toBeDefined()
+      const { order } = (await (await fetch(`${api}/api/admin/orders/${orderId}`)).json()) as {
+        order: { status: string; paymentIntentId: string | null; totalCents: number }
+      }
+      expect(order.status).toBe('paid')
+      expect(order.paymentIntentId).toMatch(/^pi_\w+$/)
+
+      // The drill: Ctrl-C while a checkout waits on the (slow) stand-in; the checkout still completes.
+      const checkoutsBefore = run.output.filter((line) => line.includes('"Checkout started"')).length
+      inFlight = checkOut(await addToCart(), 'drill@example.com')
+      await eventually(
+        async () => run.output.filter((line) => line.includes('"Checkout started"')).length,
+        (n) => n > checkoutsBefore,
+        { timeoutMs: 10_000, intervalMs: 50 },
+      )
     } finally {
       run.kill('SIGINT')
     }
+    const drilled = await inFlight!
+    expect(drilled.status).toBe(303)
+    expect(drilled.headers.get('location')).toMatch(/\/orders\/[0-9a-f-]{36}$/)
     expect(await run.exited).toBe(0)
-    expect(run.output.join('\n')).toContain('demo: stopped')
+    const output = run.output.join('\n')
+    expect(output).toContain('demo: stopped')
+    expect(output.indexOf('shutting down')).toBeLessThan(output.lastIndexOf('Order created'))
   }, 300_000)
 })
