@@ -136,9 +136,24 @@ prometheus \
   >"$dir/prometheus.log" 2>&1 &
 pids+=($!)
 
+# The alerts page depends on the build: upstream's UI serves /alerts, Debian's package (built without the React
+# UI, scripts/system-deps.txt) serves only the classic one and answers 404 on /alerts. Wait until Prometheus is
+# ready, then print the page this one serves.
+alerts_url=$(node -e '
+  const base = process.argv[1]
+  const ok = async (path) => { try { return (await fetch(base + path)).ok } catch { return false } }
+  const main = async () => {
+    const deadline = Date.now() + 20000
+    while (Date.now() < deadline && !(await ok("/-/ready"))) await new Promise((r) => setTimeout(r, 200))
+    for (const path of ["/alerts", "/classic/alerts"]) if (await ok(path)) return base + path
+    return base + "/api/v1/alerts"
+  }
+  main().then((url) => console.log(url))
+' "http://127.0.0.1:$prometheus_port")
+
 cat <<INFO
 demo:monitoring: scraping $demo_url (job "vivr") with ops/prometheus/rules.yml loaded
-  Prometheus:   http://127.0.0.1:$prometheus_port   (alerts: http://127.0.0.1:$prometheus_port/alerts)
+  Prometheus:   http://127.0.0.1:$prometheus_port   (alerts: $alerts_url)
   Alertmanager: http://127.0.0.1:$alertmanager_port
   data and logs: $dir
 Stop Redis (or the demo) and watch HealthCheckFailing / ServiceDown go pending, then fire (about 2.5 min).

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { unusedPort } from '@vivr/testkit'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { parse } from 'yaml'
 import { waitForHttp } from './support/exposition.js'
 import { startMetricsApp } from './support/metrics-app.js'
@@ -146,8 +146,14 @@ describe('npm run demo:monitoring (the running stack)', () => {
     try {
       await waitForHttp(`${prometheus}/-/ready`, 20_000)
       await waitForHttp(`${alertmanager}/-/ready`, 20_000)
+      await vi.waitFor(() => expect(output).toContain(`Alertmanager: ${alertmanager}`), { timeout: 20_000 })
       expect(output).toContain(`Prometheus:   ${prometheus}`)
-      expect(output).toContain(`Alertmanager: ${alertmanager}`)
+      // The alerts link it prints is a page this Prometheus serves (Debian's: /classic/alerts, not /alerts).
+      const alertsLink = /\(alerts: (\S+)\)/.exec(output)?.[1]
+      expect(alertsLink, output).toMatch(new RegExp(`^${prometheus}/`))
+      const alertsPage = await fetch(alertsLink ?? '')
+      expect(alertsPage.status, alertsLink).toBe(200)
+      expect(alertsPage.headers.get('content-type')).toContain('text/html')
 
       await queryUntil(prometheus, 'up{job="vivr"}', (r) => r.data.result[0]?.value[1] === '1')
       const checks = await queryUntil(
