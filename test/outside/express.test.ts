@@ -290,9 +290,9 @@ async function typescriptProject(): Promise<string> {
   await npmInstallAsync(dir, [
     ...Object.values(packed.tarballs),
     'express@5',
-    // testkit's README installs vitest beside it; its types also import playwright-core, an optional peer.
+    // testkit's README installs vitest beside it (for @vivr/testkit/contracts); playwright-core, an optional peer
+    // only @vivr/testkit/browser needs, is left out on purpose: the main entry must type-check without it.
     'vitest',
-    'playwright-core',
     'typescript',
     'typescript5@npm:typescript@5',
     '@types/node@20',

@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
 import {
   type CloudWatchLogsServer,
-  launchChromium,
   type SentryServer,
   type StatsdListener,
   type StripeServer,
@@ -13,6 +12,7 @@ import {
   startStatsdListener,
   startStripeServer,
 } from '@vivr/testkit'
+import { launchChromium } from '@vivr/testkit/browser'
 import type { Browser } from 'playwright-core'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,13 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { inflateSync } from 'node:zlib'
-import {
-  launchChromium,
-  type SentryServer,
-  type StatsdListener,
-  startSentryServer,
-  startStatsdListener,
-} from '@vivr/testkit'
+import { type SentryServer, type StatsdListener, startSentryServer, startStatsdListener } from '@vivr/testkit'
+import { launchChromium } from '@vivr/testkit/browser'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFixture, type RunningApp, startFixture } from './fixture.js'

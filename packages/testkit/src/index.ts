@@ -1,6 +1,5 @@
 // Loads without a test runner: doubles, loopback servers and helpers. The contract suites (which call vitest's
 // describe/it) are in `@vivr/testkit/contracts`.
-export { CHROMIUM_ARGS, launchChromium } from './browser.js'
 export type { RunScriptOptions, ScriptResult } from './child-process.js'
 export { runScript } from './child-process.js'
 export type { EmfMetric, EmfParseResult } from './cloudwatch-emf.js'
