@@ -2,12 +2,12 @@ import type { Clock, LogDestination, MetricKind } from '@vivr/core'
 import { systemClock } from '@vivr/core'
 import {
   type CloudWatchLogsServer,
-  describeMetricSinkContract,
   type EmfMetric,
   extractEmfMetrics,
   parseEmf,
   startCloudWatchLogsServer,
 } from '@vivr/testkit'
+import { describeMetricSinkContract } from '@vivr/testkit/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cloudwatchLogs, cloudwatchMetrics } from '../src/index.js'
 import { loopbackConfig } from './helpers.js'

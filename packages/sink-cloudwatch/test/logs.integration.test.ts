@@ -1,10 +1,7 @@
 import { type CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { type Clock, systemClock } from '@vivr/core'
-import {
-  type CloudWatchLogsServer,
-  describeLogDestinationContract,
-  startCloudWatchLogsServer,
-} from '@vivr/testkit'
+import { type CloudWatchLogsServer, startCloudWatchLogsServer } from '@vivr/testkit'
+import { describeLogDestinationContract } from '@vivr/testkit/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cloudwatchLogs, type DropInfo, ensureLogGroup, type ShutdownRegistry } from '../src/index.js'
 import { eventually, jsonLine, loopbackClient, loopbackConfig, readStream } from './helpers.js'

@@ -1,12 +1,7 @@
 import { createSocket } from 'node:dgram'
 import { type DatadogMetrics, type DatadogMetricsOptions, datadogMetrics } from '@vivr/sink-datadog'
-import {
-  describeMetricSinkContract,
-  memoryLogger,
-  type SentMetric,
-  type StatsdListener,
-  startStatsdListener,
-} from '@vivr/testkit'
+import { memoryLogger, type StatsdListener, startStatsdListener } from '@vivr/testkit'
+import { describeMetricSinkContract, type SentMetric } from '@vivr/testkit/contracts'
 import { StatsD } from 'hot-shots'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { GLOBAL_TAGS, pinDatadogEnv, UNKNOWN_HOST } from './env.js'
