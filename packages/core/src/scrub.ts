@@ -27,8 +27,9 @@ const SENSITIVE_WORD =
   'pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|auth(?:orization)?(?![a-z])|(?:set-)?cookie|credential|dsn|connection[_-]?string|jwt|cvv|cvc|card[_-]?number|signature'
 
 const VALUE =
-  // a JSON string, an escaped JSON string inside JSON, a single-quoted string, or a bare word
-  '"(?:[^"\\\\\\r\\n]|\\\\.){0,2048}"|\\\\+"(?:[^"\\\\\\r\\n]|\\\\+[^"\\\\\\r\\n]){0,2048}\\\\+"|\'[^\'\\r\\n]{0,2048}\'|[^\\s&;,"\'}\\]\\\\)]{1,2048}'
+  // an escaped JSON string inside JSON, a single-quoted string, or a bare word (double-quoted values have a rule
+  // of their own)
+  '\\\\+"(?:[^"\\\\\\r\\n]|\\\\+[^"\\\\\\r\\n]){0,2048}\\\\+"|\'[^\'\\r\\n]{0,2048}\'|[^\\s&;,"\'}\\]\\\\)]{1,2048}'
 
 /** Values of a secret-named key that are not secrets, so `password: null` stays readable. */
 const NOT_SECRET = new Set([
@@ -46,7 +47,7 @@ const BACKSLASH = 92
 const DOUBLE_QUOTE = 34
 const SINGLE_QUOTE = 39
 
-const REPLACEMENTS: ReadonlyArray<readonly [RegExp, Replacer]> = [
+const REPLACEMENTS: ReadonlyArray<readonly [RegExp, Replacer | string]> = [
   // PEM private keys: the body goes, the armour stays.
   [
     /(-----BEGIN [A-Z ]{0,30}PRIVATE KEY-----)[A-Za-z0-9+/=\s\\]*(-----END [A-Z ]{0,30}PRIVATE KEY-----)?/g,
@@ -57,16 +58,27 @@ const REPLACEMENTS: ReadonlyArray<readonly [RegExp, Replacer]> = [
     /\b((?:proxy-)?authorization|(?:set-)?cookie|x-api-key|x-auth-token)([ \t]{0,8}[:=][ \t]{0,8})(?!["'\\])([^\r\n]{1,4096})/gi,
     (_, name, separator, value = '') => `${name}${separator}${SCHEME_PREFIX.exec(value)?.[0] ?? ''}${MASK}`,
   ],
-  // Authorization schemes in any case: `Bearer …`, `basic …`, `TOKEN …`.
+  // Authorization schemes in any case: `Bearer …` always (a pattern, no callback per match)…
+  [/\b(bearer)(\s{1,8})[A-Za-z0-9._~+/=-]{6,}/gi, `$1$2${MASK}`],
+  // …`basic …`, `TOKEN …` when what follows looks like a credential: `Token expired` is prose; a credential has a
+  // digit, a capital, a symbol, or length.
   [
     new RegExp(`\\b(${AUTH_SCHEMES})(\\s{1,8})([A-Za-z0-9._~+/=-]{6,})`, 'gi'),
     (match, scheme, space, credential = '') =>
-      // `Token expired` is prose; a credential has a digit, a capital, a symbol, or length.
-      scheme.toLowerCase() === 'bearer' || /[^a-z]/.test(credential) || credential.length >= 20
+      credential !== MASK && (/[^a-z]/.test(credential) || credential.length >= 20)
         ? `${scheme}${space}${MASK}`
         : match,
   ],
-  // password=…, "newPassword":"…", DB_PASSWORD=…, aws_secret_access_key = …, \"token\":\"…\" (JSON in JSON)
+  // "newPassword":"…", password: "…": a double-quoted value, replaced by a pattern rather than a callback (JSON
+  // is the densest input there is). A string cut before its closing quote is masked to the end of its line.
+  [
+    new RegExp(
+      `(${SENSITIVE_WORD})([\\w.-]{0,40}?"?[ \\t]{0,8}[=:][ \\t]{0,8})"(?:[^"\\\\\\r\\n]|\\\\.){0,2048}(?:"|(?=[\\r\\n])|$)`,
+      'gi',
+    ),
+    `$1$2"${MASK}"`,
+  ],
+  // password=…, DB_PASSWORD=…, aws_secret_access_key = …, \"token\":\"…\" (JSON in JSON), 'single quoted'
   [
     new RegExp(
       `(${SENSITIVE_WORD})([\\w.-]{0,40}?(?:\\\\{0,32}["'])?[ \\t]{0,8}[=:][ \\t]{0,8})(${VALUE})`,
@@ -332,6 +344,9 @@ export function scrubSecrets(text: string, maxLength = DEFAULT_MAX_MESSAGE_LENGT
   let out = text.length > maxLength + LOOKAHEAD_CHARS ? text.slice(0, maxLength + LOOKAHEAD_CHARS) : text
   if (!mayHoldSecret(out)) return cut(out, maxLength)
   out = maskUrlCredentials(out)
-  for (const [pattern, replacement] of REPLACEMENTS) out = out.replace(pattern, replacement)
+  for (const [pattern, replacement] of REPLACEMENTS) {
+    out =
+      typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement)
+  }
   return cut(maskCardNumbers(out), maxLength)
 }
