@@ -178,3 +178,10 @@ describe('createSanitizer: reuseClean and rename', () => {
     )
   })
 })
+
+describe('scrubSecrets: a quoted value cut before its closing quote', () => {
+  it('is masked to the end of its line', () => {
+    expect(scrubSecrets('{"password":"hunter2-cut-off', NO_LIMIT)).not.toContain('hunter2')
+    expect(scrubSecrets('password: "hunter2 cut\nnext line', NO_LIMIT)).toBe('password: "***"\nnext line')
+  })
+})
