@@ -2,6 +2,12 @@
 // (`@vivr/testkit/contracts`) and `@vivr/testkit` itself loads without a test runner.
 export type { CheckContractOptions } from './check-contract.js'
 export { describeCheckContract } from './check-contract.js'
+export type {
+  ErrorBodyEnvironment,
+  ErrorBodyHarness,
+  FailedRequest,
+} from './error-body-contract.js'
+export { describeErrorBodyContract } from './error-body-contract.js'
 export type { ErrorReporterHarness, ReceivedError } from './error-reporter-contract.js'
 export { describeErrorReporterContract } from './error-reporter-contract.js'
 export type {
