@@ -32,19 +32,18 @@ export type { RequestRateMeter, RequestRateOptions } from './health/request-rate
 export { createRequestRateMeter } from './health/request-rate.js'
 export type { HistoryPoint, StatusPageOptions } from './health/status-page.js'
 export { renderStatusPage, sparkline } from './health/status-page.js'
+export { messageOf } from './message.js'
 export type { Sanitized, SanitizeOptions } from './sanitize.js'
 export {
   CIRCULAR,
   createSanitizer,
-  DEFAULT_REDACT_KEYS,
-  messageOf,
   REDACTED,
-  sensitiveKeyMatcher,
   TOO_DEEP,
   TOO_MANY,
   UNREADABLE,
 } from './sanitize.js'
 export { DEFAULT_MAX_MESSAGE_LENGTH, MASK, mayHoldSecret, scrubSecrets } from './scrub.js'
+export { DEFAULT_REDACT_KEYS, sensitiveKeyMatcher } from './secret-keys.js'
 export type { ApiErrorBody, ApiErrorContext, ApiErrorDeps } from './telemetry/api-error.js'
 export { handleApiError } from './telemetry/api-error.js'
 export type { CardinalityOptions } from './telemetry/cardinality.js'

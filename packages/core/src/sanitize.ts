@@ -1,26 +1,5 @@
 import { mayHoldSecret, scrubSecrets } from './scrub.js'
-
-/** Field names redacted by default, matched case-insensitively, ignoring `-`, `_` and spaces, as substrings. */
-export const DEFAULT_REDACT_KEYS: readonly string[] = [
-  'authorization',
-  'cookie',
-  'password',
-  'passwd',
-  'pwd',
-  'secret',
-  'token',
-  'apikey',
-  'privatekey',
-  'accesskey',
-  'auth',
-  'credential',
-  'dsn',
-  'connectionstring',
-  'jwt',
-  'cardnumber',
-  'cvc',
-  'cvv',
-]
+import { DEFAULT_REDACT_KEYS, sensitiveKeyMatcher } from './secret-keys.js'
 
 /** What replaces the value of a sensitive field. */
 export const REDACTED = '[REDACTED]'
@@ -33,40 +12,6 @@ export const UNREADABLE = '[Unreadable]'
 const MAX_KEY_CACHE = 4096
 const MAX_CACHED_STRINGS = 2048
 const MAX_CACHED_STRING_LENGTH = 256
-
-/**
- * Whether a field name holds a secret: it contains one of `keys`, compared case-insensitively and ignoring
- * `-`, `_` and spaces (`DB_PASSWORD`, `newPassword`, `x-api-key`). `auth` matches `auth`, `authToken`,
- * `basic_auth` but not `author`. Verdicts are cached per name, since the same names recur on every line.
- */
-export function sensitiveKeyMatcher(keys: readonly string[] = DEFAULT_REDACT_KEYS): (key: string) => boolean {
-  const needles = keys.map(normalize).filter((needle) => needle !== '')
-  // A null-prototype object, not a Map: property lookup by a recurring key string is the fastest cache V8 has.
-  const verdicts: Record<string, boolean | undefined> = Object.create(null)
-  let cached = 0
-  return (key) => {
-    let verdict = verdicts[key]
-    if (verdict === undefined) {
-      const normalized = normalize(key)
-      verdict = needles.some((needle) => containsWord(normalized, needle))
-      if (cached++ < MAX_KEY_CACHE) verdicts[key] = verdict
-    }
-    return verdict
-  }
-}
-
-function normalize(key: string): string {
-  return key.toLowerCase().replace(/[-_\s]/g, '')
-}
-
-/** `auth` inside `author` or `authority` is not a secret; `auth`, `authToken`, `oauth`, `basicauth` are. */
-function containsWord(haystack: string, needle: string): boolean {
-  if (needle !== 'auth') return haystack.includes(needle)
-  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
-    if (!haystack.startsWith('or', at + needle.length)) return true
-  }
-  return false
-}
 
 export interface SanitizeOptions {
   /** Field names whose values become `[REDACTED]`, or false for none. @default DEFAULT_REDACT_KEYS */
@@ -393,33 +338,4 @@ function define(out: Record<string, unknown>, key: string, value: unknown): void
   if (key === '__proto__')
     Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
   else out[key] = value
-}
-
-/** A readable message for anything thrown: Error message, string, or a JSON-ish rendering, never a throw. */
-export function messageOf(error: unknown): string {
-  try {
-    if (typeof error === 'string') return error
-    if (error === undefined || error === null) return String(error)
-    if (typeof error !== 'object' && typeof error !== 'function') return String(error)
-    const message: unknown = Reflect.get(error, 'message')
-    if (typeof message === 'string') return message !== '' ? message : nameOf(error)
-    if (message !== undefined && message !== null) return messageOf(shortJson(message))
-    if (error instanceof Error) return error.name
-    return shortJson(error)
-  } catch {
-    return UNREADABLE
-  }
-}
-
-function nameOf(error: object): string {
-  const name: unknown = Reflect.get(error, 'name')
-  return typeof name === 'string' ? name : 'Error'
-}
-
-const forMessages = createSanitizer({ maxDepth: 4, maxValues: 50, maxStringLength: 1024 })
-
-/** A bounded JSON rendering of a value (messages only: at most a few dozen values, never the whole object). */
-function shortJson(value: unknown): string {
-  const plain = forMessages(value)
-  return typeof plain === 'string' ? plain : (JSON.stringify(plain) ?? String(plain))
 }

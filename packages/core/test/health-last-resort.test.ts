@@ -2,8 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 const helpers = vi.hoisted(() => ({ hostile: false }))
-vi.mock('../src/sanitize.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../src/sanitize.js')>()
+vi.mock('../src/message.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/message.js')>()
   return {
     ...original,
     messageOf: (value: unknown) => {

@@ -1,4 +1,4 @@
-import { messageOf } from '../sanitize.js'
+import { messageOf } from '../message.js'
 import { scrubSecrets } from '../scrub.js'
 
 export type CheckStatus = 'ok' | 'degraded' | 'error'

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../clock.js'
 import { neverThrows } from '../guard.js'
-import { createSanitizer, messageOf } from '../sanitize.js'
+import { messageOf } from '../message.js'
+import { createSanitizer } from '../sanitize.js'
 import { scrubSecrets } from '../scrub.js'
 import {
   booleanOption,

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js'
-import { messageOf } from '../sanitize.js'
+import { messageOf } from '../message.js'
 import { scrubSecrets } from '../scrub.js'
 import { type Check, type CheckOutcome, type CheckResult, outcomeOf } from './check.js'
 import type { HistoryPoint } from './status-page.js'

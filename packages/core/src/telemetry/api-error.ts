@@ -1,4 +1,4 @@
-import { messageOf } from '../sanitize.js'
+import { messageOf } from '../message.js'
 import { scrubSecrets } from '../scrub.js'
 import type { ErrorLevel, ErrorReporter } from './errors.js'
 import type { Logger } from './log-types.js'

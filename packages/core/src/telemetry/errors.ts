@@ -1,4 +1,4 @@
-import { messageOf } from '../sanitize.js'
+import { messageOf } from '../message.js'
 export type ErrorLevel = 'fatal' | 'error' | 'warning' | 'log' | 'info' | 'debug'
 
 export interface CaptureContext {
