@@ -4,7 +4,9 @@ import { createHealth, type Tags } from '@vivr/core'
 import { type DatadogMetrics, datadogMetrics, publishHealth } from '@vivr/sink-datadog'
 import { memoryLogger, type StatsdListener, startStatsdListener } from '@vivr/testkit'
 import {
-  type HostileCase,
+  HOSTILE_METRIC_NAMES,
+  HOSTILE_METRIC_VALUES,
+  HOSTILE_TAG_SETS,
   hostileValue,
   leaks,
   secretInText,
@@ -48,60 +50,6 @@ function within<T>(label: string, call: () => T): T {
 }
 
 const bigString = () => 'x'.repeat(10 * 1024 * 1024)
-const manyKeys = () => Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`key${i}`, `value${i}`]))
-const throwingGetter = () =>
-  Object.defineProperty({ ok: 'a' }, 'boom', {
-    enumerable: true,
-    get() {
-      throw new Error('getter')
-    },
-  })
-
-/** Names a caller may pass: protocol characters that would forge a line, sizes no datagram holds, non-strings. */
-const NAMES: ReadonlyArray<HostileCase> = [
-  { name: 'empty', make: () => '' },
-  { name: 'forged line', make: () => 'a:1|c\nforged.metric:666|c|#env:prod' },
-  { name: 'pipes, colons, CR', make: () => 'a|b:c\r#d@e,f' },
-  { name: '10 MB', make: bigString },
-  { name: '1,500 characters', make: () => 'n'.repeat(1500) },
-  { name: 'lone surrogate', make: () => 'half\ud800' },
-  { name: 'multi-byte', make: () => '✓'.repeat(600) },
-]
-
-const VALUES: readonly unknown[] = [
-  Number.NaN,
-  Number.POSITIVE_INFINITY,
-  Number.NEGATIVE_INFINITY,
-  10n,
-  '5',
-  '',
-  undefined,
-  null,
-  -0,
-  Number.MAX_VALUE,
-  -Number.MIN_VALUE,
-  { valueOf: () => 3 },
-]
-
-/** Tag sets a caller may pass. */
-const TAGS: ReadonlyArray<HostileCase> = [
-  { name: 'Proxy whose every trap throws', make: throwingProxy },
-  { name: 'throwing getter', make: throwingGetter },
-  { name: 'array', make: () => ['a:b', 'c'] },
-  { name: '5 MB Buffer', make: () => Buffer.alloc(5 * 1024 * 1024) },
-  { name: '1,000 keys', make: manyKeys },
-  { name: '10 MB value', make: () => ({ route: bigString() }) },
-  { name: '10 MB key', make: () => ({ [bigString()]: 'v' }) },
-  { name: 'protocol characters', make: () => ({ 'k|#,\n': 'v|\r\n,#@:x', route: 'a\nforged:1|c' }) },
-  { name: 'quotes and backslashes', make: () => ({ q: '"\'\\', b: '\\' }) },
-  { name: 'Symbol value', make: () => ({ s: Symbol('x') }) },
-  { name: 'BigInt value', make: () => ({ n: 10n ** 30n }) },
-  { name: 'object value', make: () => ({ o: { toString: () => 'x'.repeat(10 * 1024 * 1024) } }) },
-  { name: 'value with a throwing toString', make: () => ({ o: { toString: throwingProxy } }) },
-  { name: 'null prototype', make: () => Object.assign(Object.create(null), { route: '/a' }) },
-  { name: 'string', make: () => 'route:/a' },
-  { name: 'number', make: () => 42 },
-]
 
 const kinds = ['increment', 'gauge', 'timing', 'histogram'] as const
 
@@ -139,9 +87,9 @@ describe('datadogMetrics under hostile input', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...kinds),
-        fc.constantFrom(...NAMES),
-        fc.constantFrom(...VALUES),
-        fc.oneof(fc.constantFrom(...TAGS), hostileValue()),
+        fc.constantFrom(...HOSTILE_METRIC_NAMES),
+        fc.constantFrom(...HOSTILE_METRIC_VALUES),
+        fc.oneof(fc.constantFrom(...HOSTILE_TAG_SETS), hostileValue()),
         fc.constantFrom('name', 'value', 'tags', 'tag value'),
         (kind, name, value, hostile, where) => {
           const call = sink[kind] as (n: unknown, v: unknown, t?: unknown) => void
@@ -162,9 +110,9 @@ describe('datadogMetrics under hostile input', () => {
     const statuses: unknown[] = ['ok', 'critical', 'nope', '__proto__', 'toString', 2, undefined]
     fc.assert(
       fc.property(
-        fc.constantFrom(...NAMES),
+        fc.constantFrom(...HOSTILE_METRIC_NAMES),
         fc.constantFrom(...statuses),
-        fc.oneof(fc.constantFrom(...TAGS), hostileValue()),
+        fc.oneof(fc.constantFrom(...HOSTILE_TAG_SETS), hostileValue()),
         fc.constantFrom('name', 'options', 'message', 'tags', 'hostname'),
         (name, status, hostile, where) => {
           const check = sink.serviceCheck as (n: unknown, s: unknown, o?: unknown) => void

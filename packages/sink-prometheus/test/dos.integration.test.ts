@@ -5,7 +5,9 @@ import { createHealth, type MetricKind, type Tags } from '@vivr/core'
 import { type PrometheusMetrics, prometheusMetrics, publishHealth } from '@vivr/sink-prometheus'
 import { memoryLogger } from '@vivr/testkit'
 import {
-  type HostileCase,
+  HOSTILE_METRIC_NAMES,
+  HOSTILE_METRIC_VALUES,
+  HOSTILE_TAG_SETS,
   hostileValue,
   leaks,
   secretInText,
@@ -67,64 +69,6 @@ async function expectValidExposition(sink: PrometheusMetrics): Promise<string> {
 
 const bigString = () => 'x'.repeat(10 * 1024 * 1024)
 
-const NAMES: ReadonlyArray<HostileCase> = [
-  { name: 'empty', make: () => '' },
-  { name: 'only symbols', make: () => '...|||' },
-  { name: 'forged line', make: () => 'a 1\nforged_metric{x="1"} 666\n# TYPE' },
-  { name: 'HELP breaker', make: () => 'help\\n\\"\r' },
-  { name: '10 MB', make: bigString },
-  { name: 'starts with a digit', make: () => '9lives' },
-  { name: 'reserved', make: () => '__name__' },
-  { name: 'unicode', make: () => 'ünï.çødé ✓\ud800' },
-  { name: 'prototype names', make: () => '__proto__' },
-  { name: 'constructor', make: () => 'constructor' },
-]
-
-const VALUES: readonly unknown[] = [
-  Number.NaN,
-  Number.POSITIVE_INFINITY,
-  Number.NEGATIVE_INFINITY,
-  10n,
-  '5',
-  undefined,
-  null,
-  -1,
-  -0,
-  Number.MAX_VALUE,
-  { valueOf: () => 3 },
-]
-
-const TAGS: ReadonlyArray<HostileCase> = [
-  { name: 'Proxy whose every trap throws', make: throwingProxy },
-  {
-    name: 'throwing getter',
-    make: () =>
-      Object.defineProperty({ ok: 'a' }, 'boom', {
-        enumerable: true,
-        get() {
-          throw new Error('getter')
-        },
-      }),
-  },
-  { name: 'array', make: () => ['a', 'b'] },
-  { name: '5 MB Buffer', make: () => Buffer.alloc(5 * 1024 * 1024) },
-  {
-    name: '1,000 keys',
-    make: () => Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`key${i}`, `value${i}`])),
-  },
-  { name: '10 MB value', make: () => ({ route: bigString() }) },
-  { name: '10 MB key', make: () => ({ [bigString()]: 'v' }) },
-  {
-    name: 'newlines, quotes, backslashes',
-    make: () => ({ text: 'a "quoted" back\\slash\nnew line\r\t}', 'k"\n}': 'v' }),
-  },
-  { name: 'reserved label names', make: () => ({ __name__: 'x', le: '1', quantile: '0.5', '': 'e' }) },
-  { name: 'Symbol value', make: () => ({ s: Symbol('x') }) },
-  { name: 'object value', make: () => ({ o: { toString: () => bigString() } }) },
-  { name: 'null prototype', make: () => Object.assign(Object.create(null), { route: '/a' }) },
-  { name: 'string', make: () => 'route="/a"' },
-]
-
 const KINDS: readonly MetricKind[] = ['increment', 'gauge', 'timing', 'histogram']
 
 describe('prometheusMetrics under hostile input', () => {
@@ -133,9 +77,9 @@ describe('prometheusMetrics under hostile input', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...KINDS),
-        fc.constantFrom(...NAMES),
-        fc.constantFrom(...VALUES),
-        fc.oneof(fc.constantFrom(...TAGS), hostileValue()),
+        fc.constantFrom(...HOSTILE_METRIC_NAMES),
+        fc.constantFrom(...HOSTILE_METRIC_VALUES),
+        fc.oneof(fc.constantFrom(...HOSTILE_TAG_SETS), hostileValue()),
         fc.constantFrom('name', 'value', 'tags', 'tag value'),
         (kind, name, value, hostile, where) => {
           const call = sink[kind] as (n: unknown, v: unknown, t?: unknown) => void

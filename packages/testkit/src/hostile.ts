@@ -484,3 +484,108 @@ export function thrownValue(): fc.Arbitrary<ThrownCase> {
   const hostile = hostileValue().map((h) => ({ ...h, kind: 'hostile' as const, secret: '' }))
   return fc.oneof(carrying, hostile)
 }
+
+const bigString = () => 'x'.repeat(10 * 1024 * 1024)
+
+/** Metric names a sink must survive: forged protocol lines (DogStatsD and Prometheus), 10 MB, lone surrogates. */
+export const HOSTILE_METRIC_NAMES: readonly HostileCase[] = [
+  { name: 'empty', make: () => '' },
+  { name: 'only symbols', make: () => '...|||' },
+  { name: 'forged DogStatsD line', make: () => 'a:1|c\nforged.metric:666|c|#env:prod' },
+  { name: 'forged exposition line', make: () => 'a 1\nforged_metric{x="1"} 666\n# TYPE' },
+  { name: 'pipes, colons, CR', make: () => 'a|b:c\r#d@e,f' },
+  { name: 'HELP breaker', make: () => 'help\\n\\"\r' },
+  { name: '10 MB', make: bigString },
+  { name: '1,500 characters', make: () => 'n'.repeat(1500) },
+  { name: 'starts with a digit', make: () => '9lives' },
+  { name: 'reserved', make: () => '__name__' },
+  { name: 'prototype names', make: () => '__proto__' },
+  { name: 'constructor', make: () => 'constructor' },
+  { name: 'lone surrogate', make: () => 'half\ud800' },
+  { name: 'multi-byte', make: () => '✓'.repeat(600) },
+]
+
+/** Metric values a sink must survive (the types say number; JavaScript callers pass anything). */
+export const HOSTILE_METRIC_VALUES: readonly unknown[] = [
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  10n,
+  '5',
+  '',
+  undefined,
+  null,
+  -1,
+  -0,
+  Number.MAX_VALUE,
+  -Number.MIN_VALUE,
+  { valueOf: () => 3 },
+]
+
+/** Tag sets a sink must survive: unreadable, not a tag set at all, huge, or full of protocol characters. */
+export const HOSTILE_TAG_SETS: readonly HostileCase[] = [
+  { name: 'Proxy whose every trap throws', make: throwingProxy },
+  {
+    name: 'throwing getter',
+    make: () =>
+      Object.defineProperty({ ok: 'a' }, 'boom', {
+        enumerable: true,
+        get() {
+          throw new Error('getter')
+        },
+      }),
+  },
+  { name: 'array', make: () => ['a:b', 'c'] },
+  { name: '5 MB Buffer', make: () => Buffer.alloc(5 * 1024 * 1024) },
+  {
+    name: '1,000 keys',
+    make: () => Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`key${i}`, `value${i}`])),
+  },
+  { name: '10 MB value', make: () => ({ route: bigString() }) },
+  { name: '10 MB key', make: () => ({ [bigString()]: 'v' }) },
+  { name: 'protocol characters', make: () => ({ 'k|#,\n': 'v|\r\n,#@:x', route: 'a\nforged:1|c' }) },
+  {
+    name: 'newlines, quotes, backslashes',
+    make: () => ({ text: 'a "quoted" back\\slash\nnew line\r\t}', 'k"\n}': 'v', q: '"\'\\' }),
+  },
+  { name: 'reserved label names', make: () => ({ __name__: 'x', le: '1', quantile: '0.5', '': 'e' }) },
+  { name: 'Symbol value', make: () => ({ s: Symbol('x') }) },
+  { name: 'BigInt value', make: () => ({ n: 10n ** 30n }) },
+  { name: 'object value', make: () => ({ o: { toString: bigString } }) },
+  { name: 'value with a throwing toString', make: () => ({ o: { toString: throwingProxy } }) },
+  { name: 'null prototype', make: () => Object.assign(Object.create(null), { route: '/a' }) },
+  { name: 'string', make: () => 'route:/a' },
+  { name: 'number', make: () => 42 },
+]
+
+export type MetricCallKind = 'increment' | 'gauge' | 'timing' | 'histogram'
+
+/** One metric call with one hostile part: what the contract and the sinks' DoS suites throw at a sink. */
+export interface HostileMetricCall {
+  label: string
+  kind: MetricCallKind
+  /** Makes the call's arguments (fresh each time: some are 10 MB). */
+  args(): [name: unknown, value: unknown, tags: unknown]
+}
+
+/** A metric call whose name, value, tag set or one tag value is hostile. */
+export function hostileMetricCall(): fc.Arbitrary<HostileMetricCall> {
+  return fc
+    .tuple(
+      fc.constantFrom<MetricCallKind>('increment', 'gauge', 'timing', 'histogram'),
+      fc.constantFrom(...HOSTILE_METRIC_NAMES),
+      fc.constantFrom(...HOSTILE_METRIC_VALUES),
+      fc.oneof(fc.constantFrom(...HOSTILE_TAG_SETS), hostileValue()),
+      fc.constantFrom('name', 'value', 'tags', 'tag value'),
+    )
+    .map(([kind, name, value, tags, where]) => ({
+      kind,
+      label: `${kind}(${where}: ${where === 'name' ? name.name : where === 'value' ? String(value) : tags.name})`,
+      args: (): [unknown, unknown, unknown] => {
+        if (where === 'name') return [name.make(), 1, { route: '/a' }]
+        if (where === 'value') return ['hostile.value', value, { route: '/a' }]
+        if (where === 'tags') return [`hostile.tags.${kind}`, 1, tags.make()]
+        return [`hostile.tag_value.${kind}`, 1, { route: tags.make() }]
+      },
+    }))
+}

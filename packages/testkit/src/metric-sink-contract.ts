@@ -31,7 +31,12 @@ function send(sink: MetricSink, m: SentMetric): void {
   else sink[m.kind](m.name, m.value, m.tags)
 }
 
-/** The behaviour every MetricSink must show, against its real backend (or a loopback server speaking its protocol). */
+const HOSTILE_CALL_MS = 1500
+
+/**
+ * The behaviour every MetricSink must show, against its real backend (or a loopback server speaking its protocol).
+ * The hostile-input case needs `fast-check` (loaded when it runs).
+ */
 export function describeMetricSinkContract(
   name: string,
   create: () => Promise<MetricSinkHarness> | MetricSinkHarness,
@@ -75,6 +80,27 @@ export function describeMetricSinkContract(
           () => h.sink.increment('x.tags', 1, { empty: '', long: 'v'.repeat(5000) }),
         ]
         for (const call of odd) expect(call).not.toThrow()
+        await expect(h.sink.flush?.()).resolves.toBeUndefined()
+      })
+    })
+
+    it('survives hostile names, values and tags: no throw, no stall, and it still flushes', async () => {
+      const [{ default: fc }, { hostileMetricCall }] = await Promise.all([
+        import('fast-check'),
+        import('./hostile.js'),
+      ])
+      await withHarness(async (h) => {
+        fc.assert(
+          fc.property(hostileMetricCall(), (call) => {
+            const [metric, value, tags] = call.args()
+            const method = h.sink[call.kind] as (name: unknown, value: unknown, tags: unknown) => void
+            const started = performance.now()
+            expect(() => method.call(h.sink, metric, value, tags), call.label).not.toThrow()
+            // Generous, for a loaded machine: a quadratic path on a 10 MB input takes far longer.
+            expect(performance.now() - started, call.label).toBeLessThan(HOSTILE_CALL_MS)
+          }),
+          { seed: 4_101, numRuns: 120 },
+        )
         await expect(h.sink.flush?.()).resolves.toBeUndefined()
       })
     })
