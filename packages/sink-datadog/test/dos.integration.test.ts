@@ -5,8 +5,8 @@ import { type DatadogMetrics, datadogMetrics, publishHealth } from '@vivr/sink-d
 import { memoryLogger, type StatsdListener, startStatsdListener } from '@vivr/testkit'
 import {
   HOSTILE_METRIC_NAMES,
-  HOSTILE_METRIC_VALUES,
   HOSTILE_TAG_SETS,
+  hostileMetricCall,
   hostileValue,
   leaks,
   secretInText,
@@ -51,8 +51,6 @@ function within<T>(label: string, call: () => T): T {
 
 const bigString = () => 'x'.repeat(10 * 1024 * 1024)
 
-const kinds = ['increment', 'gauge', 'timing', 'histogram'] as const
-
 describe('datadogMetrics under hostile input', () => {
   let listener: StatsdListener
   let sink: DatadogMetrics
@@ -85,22 +83,11 @@ describe('datadogMetrics under hostile input', () => {
 
   it('metric calls: any name, value and tags; no throw, no stall, valid datagrams', async () => {
     fc.assert(
-      fc.property(
-        fc.constantFrom(...kinds),
-        fc.constantFrom(...HOSTILE_METRIC_NAMES),
-        fc.constantFrom(...HOSTILE_METRIC_VALUES),
-        fc.oneof(fc.constantFrom(...HOSTILE_TAG_SETS), hostileValue()),
-        fc.constantFrom('name', 'value', 'tags', 'tag value'),
-        (kind, name, value, hostile, where) => {
-          const call = sink[kind] as (n: unknown, v: unknown, t?: unknown) => void
-          within(`${kind}(${where}: ${hostile.name} / ${name.name})`, () => {
-            if (where === 'name') call(name.make(), 1, { route: '/a' })
-            else if (where === 'value') call('hostile.value', value, { route: '/a' })
-            else if (where === 'tags') call('hostile.tags', 1, hostile.make())
-            else call('hostile.tag_value', 1, { route: hostile.make() })
-          })
-        },
-      ),
+      fc.property(hostileMetricCall(), (call) => {
+        const [name, value, tags] = call.args()
+        const method = sink[call.kind] as (n: unknown, v: unknown, t?: unknown) => void
+        within(call.label, () => method.call(sink, name, value, tags))
+      }),
       runs(150),
     )
     await expectValidWire()

@@ -1,19 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { createHealth, type MetricKind, type Tags } from '@vivr/core'
+import { createHealth, type Tags } from '@vivr/core'
 import { type PrometheusMetrics, prometheusMetrics, publishHealth } from '@vivr/sink-prometheus'
 import { memoryLogger } from '@vivr/testkit'
-import {
-  HOSTILE_METRIC_NAMES,
-  HOSTILE_METRIC_VALUES,
-  HOSTILE_TAG_SETS,
-  hostileValue,
-  leaks,
-  secretInText,
-  textAround,
-  throwingProxy,
-} from '@vivr/testkit/hostile'
+import { hostileMetricCall, leaks, secretInText, textAround, throwingProxy } from '@vivr/testkit/hostile'
 import fc from 'fast-check'
 import { Gauge, Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
@@ -69,28 +60,15 @@ async function expectValidExposition(sink: PrometheusMetrics): Promise<string> {
 
 const bigString = () => 'x'.repeat(10 * 1024 * 1024)
 
-const KINDS: readonly MetricKind[] = ['increment', 'gauge', 'timing', 'histogram']
-
 describe('prometheusMetrics under hostile input', () => {
   it('metric calls: any name, value and tags; no throw, no stall, a valid exposition', async () => {
     const sink = prometheusMetrics({ maxLabelSets: 50 })
     fc.assert(
-      fc.property(
-        fc.constantFrom(...KINDS),
-        fc.constantFrom(...HOSTILE_METRIC_NAMES),
-        fc.constantFrom(...HOSTILE_METRIC_VALUES),
-        fc.oneof(fc.constantFrom(...HOSTILE_TAG_SETS), hostileValue()),
-        fc.constantFrom('name', 'value', 'tags', 'tag value'),
-        (kind, name, value, hostile, where) => {
-          const call = sink[kind] as (n: unknown, v: unknown, t?: unknown) => void
-          within(`${kind}(${where}: ${hostile.name} / ${name.name})`, () => {
-            if (where === 'name') call(name.make(), 1, { route: '/a' })
-            else if (where === 'value') call('hostile.value', value, { route: '/a' })
-            else if (where === 'tags') call(`hostile.tags.${kind}`, 1, hostile.make())
-            else call(`hostile.tag_value.${kind}`, 1, { route: hostile.make() })
-          })
-        },
-      ),
+      fc.property(hostileMetricCall(), (call) => {
+        const [name, value, tags] = call.args()
+        const method = sink[call.kind] as (n: unknown, v: unknown, t?: unknown) => void
+        within(call.label, () => method.call(sink, name, value, tags))
+      }),
       runs(200),
     )
     const text = await expectValidExposition(sink)

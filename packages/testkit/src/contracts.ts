@@ -1,7 +1,10 @@
 // The contract suites: they call vitest's describe/it at import time, so they live in their own entry
 // (`@vivr/testkit/contracts`) and `@vivr/testkit` itself loads without a test runner.
+
 export type { CheckContractOptions } from './check-contract.js'
 export { describeCheckContract } from './check-contract.js'
+export type { ScrubbedFailureOptions } from './check-failure.js'
+export { expectScrubbedFailure } from './check-failure.js'
 export type {
   ErrorBodyEnvironment,
   ErrorBodyHarness,
