@@ -1,4 +1,5 @@
 import { scrubSecrets } from '@vivr/core'
+import { QUADRATIC_TEXT_UNITS } from '@vivr/testkit/hostile'
 import type { Bench, Figure } from './lib.js'
 
 /*
@@ -25,18 +26,7 @@ const PROSE =
   'Checkout failed for order 81723 after 3 retries: the payment provider answered 502 at 10:42:07 and the ' +
   'request id was 5f0c2b9e. Customer asked to be emailed at jane@example.com; cart held 4 items. '
 // The shapes that made the 0.1 rules quadratic, and the worst cases of the current rules.
-const ADVERSARIAL = [
-  'a-',
-  'a.',
-  'aB3+',
-  'eyJ-',
-  'x://',
-  'x://a:',
-  'password:"',
-  'password:\\"',
-  'Bearer ',
-  '4242 ',
-]
+const ADVERSARIAL = QUADRATIC_TEXT_UNITS
 const SIZES_KIB = [16, 64, 256]
 const NO_LIMIT = Number.MAX_SAFE_INTEGER
 

@@ -572,3 +572,21 @@ export function hostileMetricCall(): fc.Arbitrary<HostileMetricCall> {
       },
     }))
 }
+
+/**
+ * Units that, repeated to 64 KiB or more, make a careless regular expression quadratic: word boundaries, runs
+ * inside runs, rule prefixes that start a match and then fail. Scrubbing any of them must stay linear.
+ */
+export const QUADRATIC_TEXT_UNITS: readonly string[] = [
+  'a-',
+  'a.',
+  'aB3+',
+  'eyJ-',
+  'x://',
+  'x://a:',
+  'password:"',
+  'password:\\"',
+  'Bearer ',
+  '4242 ',
+  'a@',
+]
