@@ -165,8 +165,10 @@ function userinfoEnd(text: string, start: number, firstAt: number): number {
   return firstAt + (newline < 0 ? reach : reach.slice(0, newline)).lastIndexOf('@')
 }
 
-// Card numbers start with 2–6 (Mastercard, Amex, Visa, Discover...); epoch milliseconds start with 1.
-const CARD_CANDIDATE = /(?<!\d)[2-6](?:[ -]?\d){12,18}(?!\d)/g
+// Card numbers start with 2–6 (Mastercard, Amex, Visa, Discover...); epoch milliseconds start with 1. A run glued
+// to a letter, an underscore or a dash on either side is part of an identifier (a UUID such as
+// `d7d12345-6789-4645-b445-…` holds 13 digits with dashes, Luhn-valid one time in ten), not a card.
+const CARD_CANDIDATE = /(?<![\w-])[2-6](?:[ -]?\d){12,18}(?![\w]|-\w)/g
 
 /*
  * A cheap first test, run on every string value of every log line, so it must cost a few nanoseconds a character:

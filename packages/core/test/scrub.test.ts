@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { messageOf, scrubSecrets } from '../src/index.js'
 
@@ -24,6 +25,25 @@ describe('scrubSecrets', () => {
   it('keeps numbers that are not card numbers, such as epoch milliseconds', () => {
     expect(scrubSecrets('at 1732650000000 took 1234567890123 ns')).toBe(
       'at 1732650000000 took 1234567890123 ns',
+    )
+  })
+
+  it('keeps identifiers whose digits look like a card number: UUIDs, hex ids, underscored names', () => {
+    // 13 digits with dashes inside a UUID, Luhn-valid: CI once saw a request id masked as `d7d****4645-…`.
+    for (const id of [
+      'd7d23456-7890-4645-b445-51e8574d7783',
+      '42424242-4242-4242-4242-424242424242',
+      'sha 4242424242424242abcdef',
+      'order_4242424242424242',
+      'x-4242-4242-4242-4242',
+    ]) {
+      expect(scrubSecrets(id)).toBe(id)
+    }
+    fc.assert(
+      fc.property(fc.uuid(), fc.constantFrom('', 'req ', '"'), (uuid, before) => {
+        expect(scrubSecrets(`${before}${uuid}`)).toBe(`${before}${uuid}`)
+      }),
+      { seed: 0x5c2b, numRuns: 2000 },
     )
   })
 
