@@ -20,7 +20,8 @@ const ROUND_SECONDS = 2.5
 const CONNECTIONS = 32
 
 async function withKit(app: Express, statsdPort: number): Promise<void> {
-  const { createHealth, createLogger, fileDestination } = await import('@vivr/core')
+  const { createHealth } = await import('@vivr/core')
+  const { createLogger, fileDestination } = await import('@vivr/core/node')
   const { observe } = await import('@vivr/adapter-express')
   const { datadogMetrics } = await import('@vivr/sink-datadog')
   const logger = createLogger({ service: 'bench', destinations: [fileDestination('/dev/null')] })

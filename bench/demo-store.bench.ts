@@ -1,5 +1,6 @@
 import type { TechnicalMetrics } from '@vivr/core'
-import { createLogger, createTechnicalMetrics, noopMetrics } from '@vivr/core'
+import { createTechnicalMetrics, noopMetrics } from '@vivr/core'
+import { createLogger } from '@vivr/core/node'
 import pg from 'pg'
 import { generateClient } from '../apps/demo-store/scripts/generate-client.mjs'
 import { serveEmbeddedPostgres } from '../apps/demo-store/src/db/embedded-postgres.js'

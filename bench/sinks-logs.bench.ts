@@ -8,7 +8,8 @@ import {
   CreateLogStreamCommand,
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs'
-import { createLogger, fileDestination, type LogDestination } from '@vivr/core'
+import type { LogDestination } from '@vivr/core'
+import { createLogger, fileDestination } from '@vivr/core/node'
 import { cloudwatchLogs } from '@vivr/sink-cloudwatch'
 import { type CloudWatchLogsServer, startCloudWatchLogsServer } from '@vivr/testkit'
 import type { Bench } from './lib.js'

@@ -1,4 +1,5 @@
-import { createLogger, fileDestination, multiMetrics, withContext } from '@vivr/core'
+import { multiMetrics } from '@vivr/core'
+import { createLogger, fileDestination, withContext } from '@vivr/core/node'
 import { memoryMetrics } from '@vivr/testkit'
 import pino from 'pino'
 import type { Bench, Figure } from './lib.js'

@@ -4,7 +4,8 @@
 // `// declare:` line in that block instead.
 
 import * as Sentry from '@sentry/nextjs'
-import type { Check, ErrorReporter, Health, Lifecycle, Logger, MetricSink } from '@vivr/core'
+import type { Check, ErrorReporter, Health, Logger, MetricSink } from '@vivr/core'
+import type { Lifecycle } from '@vivr/core/node'
 import type { Express } from 'express'
 import type { Redis } from 'ioredis'
 import type Stripe from 'stripe'

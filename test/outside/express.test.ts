@@ -44,7 +44,8 @@ app.use(errorHandler({ logger })) // last
 `
 
 const ESM_SERVICE = `import express from 'express'
-import { createHealth, createLifecycle, createLogger, defineCheck, multiMetrics } from '@vivr/core'
+import { createHealth, defineCheck, multiMetrics } from '@vivr/core'
+import { createLifecycle, createLogger } from '@vivr/core/node'
 import { errorHandler, healthRoutes, observe, serve } from '@vivr/adapter-express'
 import { datadogMetrics } from '@vivr/sink-datadog'
 import { prometheusMetrics } from '@vivr/sink-prometheus'
@@ -54,7 +55,8 @@ await serve(app, { port: Number(process.env.PORT), lifecycle })
 `
 
 const CJS_SERVICE = `const express = require('express')
-const { createHealth, createLifecycle, createLogger, defineCheck, multiMetrics } = require('@vivr/core')
+const { createHealth, defineCheck, multiMetrics } = require('@vivr/core')
+const { createLifecycle, createLogger } = require('@vivr/core/node')
 const { errorHandler, healthRoutes, observe, serve } = require('@vivr/adapter-express')
 const { datadogMetrics } = require('@vivr/sink-datadog')
 const { prometheusMetrics } = require('@vivr/sink-prometheus')
@@ -72,7 +74,8 @@ import { createHealthRoute, createReadyRoute, withObservability } from '@vivr/ad
 import { prismaCheck } from '@vivr/checks-prisma'
 import { redisCheck } from '@vivr/checks-redis'
 import { stripeCheck } from '@vivr/checks-stripe'
-import { createHealth, createLifecycle, createLogger, defineCheck, type Health, type MetricSink, multiMetrics } from '@vivr/core'
+import { createHealth, defineCheck, type Health, type MetricSink, multiMetrics } from '@vivr/core'
+import { createLifecycle, createLogger } from '@vivr/core/node'
 import { cloudwatchLogs, cloudwatchMetrics } from '@vivr/sink-cloudwatch'
 import { datadogMetrics } from '@vivr/sink-datadog'
 import { prometheusMetrics } from '@vivr/sink-prometheus'

@@ -6,8 +6,8 @@ import {
   defineCheck,
   healthEndpoints,
   type MetricSink,
-  observeFetch,
 } from '@vivr/core'
+import { observeFetch } from '@vivr/core/node'
 import { prometheusMetrics, publishHealth } from '@vivr/sink-prometheus'
 
 /**

@@ -2,12 +2,12 @@ import {
   type ApiErrorDeps,
   type ErrorReporter,
   errorStatus,
-  getContext,
   handleApiError,
   type Logger,
   noopReporter,
   OptionError,
 } from '@vivr/core'
+import { getContext } from '@vivr/core/node'
 import type { ErrorRequestHandler } from 'express'
 import { routeOf } from './route.js'
 

@@ -1,4 +1,5 @@
-import { type Health, type HealthHandler, healthEndpoints, neverThrows, OptionError } from '@vivr/core'
+import { type Health, type HealthHandler, healthEndpoints, OptionError } from '@vivr/core'
+import { neverThrows } from '@vivr/core/internal'
 import express, { type Request, type Response, type Router } from 'express'
 
 export interface HealthRoutesOptions {

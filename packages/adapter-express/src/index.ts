@@ -1,3 +1,6 @@
+// serve lives in core's Node entry (any Node request listener fits); re-exported here for Express users.
+export type { ServeOptions } from '@vivr/core/node'
+export { serve } from '@vivr/core/node'
 export type { ErrorHandlerOptions } from './error-handler.js'
 export { errorHandler } from './error-handler.js'
 export type { HealthRoutesOptions } from './health-routes.js'
@@ -5,5 +8,3 @@ export { healthRoutes } from './health-routes.js'
 export type { ObserveOptions } from './observe.js'
 export { observe } from './observe.js'
 export { routeOf } from './route.js'
-export type { ServeOptions } from './serve.js'
-export { serve } from './serve.js'

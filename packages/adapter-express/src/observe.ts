@@ -1,10 +1,6 @@
-import {
-  CLIENT_CLOSED_REQUEST,
-  createHttpTelemetry,
-  type HttpTelemetryOptions,
-  neverThrows,
-  withContext,
-} from '@vivr/core'
+import { CLIENT_CLOSED_REQUEST } from '@vivr/core'
+import { neverThrows } from '@vivr/core/internal'
+import { createHttpTelemetry, type HttpTelemetryOptions, withContext } from '@vivr/core/node'
 import type { Request, RequestHandler, Response } from 'express'
 import { pathOf, routeOf, trackRoute } from './route.js'
 

@@ -1,16 +1,13 @@
 import {
-  createLifecycle,
-  createLogger,
-  durationOption,
   type ErrorReporter,
-  type Lifecycle,
   type Logger,
   type MetricSink,
-  neverThrows,
   noopMetrics,
   noopReporter,
   OptionError,
 } from '@vivr/core'
+import { durationOption, neverThrows } from '@vivr/core/internal'
+import { createLifecycle, createLogger, type Lifecycle } from '@vivr/core/node'
 import { type SentryLike, type SentryOptionsInput, sentryOptions, sentryReporter } from '@vivr/sink-sentry'
 import { getObservability, type Observability, registerOnce } from './registry.js'
 

@@ -1,4 +1,5 @@
-import type { ErrorReporter, Lifecycle, Logger, MetricSink } from '@vivr/core'
+import type { ErrorReporter, Logger, MetricSink } from '@vivr/core'
+import type { Lifecycle } from '@vivr/core/node'
 
 /** What `register()` in instrumentation.ts set up for this process. */
 export interface Observability {

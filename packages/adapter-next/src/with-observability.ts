@@ -1,4 +1,5 @@
-import { type FetchHandler, type ObserveFetchOptions, OptionError, observeFetch } from '@vivr/core'
+import { OptionError } from '@vivr/core'
+import { type FetchHandler, type ObserveFetchOptions, observeFetch } from '@vivr/core/node'
 import { getObservability, type Observability } from './registry.js'
 
 export interface WithObservabilityOptions extends ObserveFetchOptions {

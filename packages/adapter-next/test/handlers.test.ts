@@ -1,5 +1,6 @@
 // Route handlers, the proxy helper and registration, called with real Request objects (no Next.js server).
-import { createHealth, getContext, OptionError } from '@vivr/core'
+import { createHealth, OptionError } from '@vivr/core'
+import { getContext } from '@vivr/core/node'
 import { memoryLogger, memoryMetrics, memoryReporter } from '@vivr/testkit'
 import { describe, expect, it } from 'vitest'
 import {

@@ -1,12 +1,12 @@
 import {
   type CommonCheckOptions,
-  checkSettings,
   errorOutcome,
   messageOf,
   type OutcomeCheck,
   scrubSecrets,
   untilAborted,
 } from '@vivr/core'
+import { checkSettings } from '@vivr/core/internal'
 import { singleFlight } from './abortable.js'
 
 /** Anything with Prisma's tagged-template `$queryRaw`: a PrismaClient of Prisma 6 or 7, extended or not. */

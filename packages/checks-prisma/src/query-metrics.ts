@@ -1,11 +1,5 @@
-import {
-  booleanOption,
-  durationOption,
-  type Logger,
-  type MetricSink,
-  noopLogger,
-  OptionError,
-} from '@vivr/core'
+import { type Logger, type MetricSink, noopLogger, OptionError } from '@vivr/core'
+import { booleanOption, durationOption } from '@vivr/core/internal'
 
 export interface QueryMetricsOptions {
   /** Receives `database.query.duration` (timing, ms) and `database.slow_queries` (counter). */

@@ -1,13 +1,12 @@
 import {
-  booleanOption,
   type CheckOutcome,
   type CommonCheckOptions,
-  checkSettings,
   errorOutcome,
   type OutcomeCheck,
   scrubSecrets,
   untilAborted,
 } from '@vivr/core'
+import { booleanOption, checkSettings } from '@vivr/core/internal'
 
 type StatusEvent = 'ready' | 'close' | 'end'
 

@@ -16,7 +16,7 @@ const block = /```ts\n(\/\/ lib\/redis\.ts\n[\s\S]*?)```/.exec(readme)?.[1]
 
 writeFileSync(
   join(dir, 'observability.mts'),
-  `import { createLogger } from '@vivr/core'\nexport const logger = createLogger({ service: 'readme' })\n`,
+  `import { createLogger } from '@vivr/core/node'\nexport const logger = createLogger({ service: 'readme' })\n`,
 )
 writeFileSync(
   join(dir, 'bare-redis.mts'),

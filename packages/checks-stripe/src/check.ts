@@ -1,13 +1,13 @@
 import {
   type CheckOutcome,
   type CommonCheckOptions,
-  checkSettings,
   errorOutcome,
   messageOf,
   type OutcomeCheck,
   scrubSecrets,
   untilAborted,
 } from '@vivr/core'
+import { checkSettings } from '@vivr/core/internal'
 
 /** Per-request options of the Stripe SDK the check sets. */
 export interface StripeRequestOptions {

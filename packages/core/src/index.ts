@@ -1,6 +1,8 @@
+// @vivr/core: the isomorphic entry. Types, interfaces, no-ops, the vocabulary, the health model and its
+// renderings, scrubbing: nothing here imports a Node module, so it loads in a browser or an edge runtime as is.
+// Node-only parts (logger, request context, lifecycle, HTTP telemetry, serve) are in `@vivr/core/node`.
 export type { Clock, TimerHandle, TimerOptions } from './clock.js'
 export { systemClock } from './clock.js'
-export { neverThrows } from './guard.js'
 export { untilAborted } from './health/abort.js'
 export type {
   Check,
@@ -12,8 +14,7 @@ export type {
   OverallStatus,
 } from './health/check.js'
 export { CHECK_STATUS_VALUE, defineCheck, errorOutcome, outcomeOf } from './health/check.js'
-export type { CheckSettings, CommonCheckOptions } from './health/check-options.js'
-export { checkSettings } from './health/check-options.js'
+export type { CommonCheckOptions } from './health/check-options.js'
 export type {
   DetailsPolicy,
   Health,
@@ -48,42 +49,21 @@ export type { ApiErrorBody, ApiErrorContext, ApiErrorDeps } from './telemetry/ap
 export { handleApiError } from './telemetry/api-error.js'
 export type { CardinalityOptions } from './telemetry/cardinality.js'
 export { limitCardinality, OTHER } from './telemetry/cardinality.js'
-export { getContext, withContext } from './telemetry/context.js'
 export type { CaptureContext, ErrorLevel, ErrorReporter } from './telemetry/errors.js'
 export { isCriticalError, noopReporter } from './telemetry/errors.js'
-export type {
-  FetchHandler,
-  HttpRequestOutcome,
-  HttpTelemetry,
-  HttpTelemetryOptions,
-  ObserveFetchOptions,
-} from './telemetry/http.js'
+export type { BusinessMetrics, TechnicalMetrics } from './telemetry/kpis.js'
+export { createBusinessMetrics, createTechnicalMetrics } from './telemetry/kpis.js'
+export type { LogContext, LogDestination, Logger, LogLevel } from './telemetry/log-types.js'
+export { noopLogger } from './telemetry/log-types.js'
+export type { MetricKind, MetricSink, Tags, TagValue } from './telemetry/metrics.js'
+export { multiMetrics, noopMetrics } from './telemetry/metrics.js'
 export {
   CLIENT_CLOSED_REQUEST,
-  createHttpTelemetry,
   createRouteMatcher,
   errorStatus,
   healthEndpoints,
   normalizePath,
-  observeFetch,
   UNMATCHED_ROUTE,
-} from './telemetry/http.js'
-export type { BusinessMetrics, TechnicalMetrics } from './telemetry/kpis.js'
-export { createBusinessMetrics, createTechnicalMetrics } from './telemetry/kpis.js'
-export type { Lifecycle, LifecycleOptions, ShutdownHookOptions } from './telemetry/lifecycle.js'
-export { createLifecycle } from './telemetry/lifecycle.js'
-export type { LogContext, LogDestination, Logger, LogLevel } from './telemetry/log-types.js'
-export { noopLogger } from './telemetry/log-types.js'
-export type { LoggerOptions, SerializedError } from './telemetry/logger.js'
-export { createLogger, fileDestination, serializeError, stdoutDestination } from './telemetry/logger.js'
-export type { MetricKind, MetricSink, Tags, TagValue } from './telemetry/metrics.js'
-export { multiMetrics, noopMetrics } from './telemetry/metrics.js'
-export {
-  booleanOption,
-  durationOption,
-  nonEmptyStringOption,
-  OptionError,
-  oneOfOption,
-  positiveIntegerOption,
-  stringListOption,
-} from './validate.js'
+} from './telemetry/routes.js'
+export type { ShutdownHookOptions, ShutdownRegistry } from './telemetry/shutdown.js'
+export { OptionError } from './validate.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkSettings } from '../src/index.js'
+import { checkSettings } from '../src/internal.js'
 
 describe('checkSettings', () => {
   it('fills the factory defaults and keeps only the options given', () => {

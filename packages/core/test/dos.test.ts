@@ -2,8 +2,6 @@ import { type HostileCase, hostileValue, throwingProxy } from '@vivr/testkit/hos
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
-  createHttpTelemetry,
-  createLogger,
   createSanitizer,
   errorStatus,
   handleApiError,
@@ -13,12 +11,10 @@ import {
   messageOf,
   multiMetrics,
   noopMetrics,
-  observeFetch,
   scrubSecrets,
-  serializeError,
   type Tags,
-  withContext,
 } from '../src/index.js'
+import { createHttpTelemetry, createLogger, observeFetch, serializeError, withContext } from '../src/node.js'
 
 /*
  * The denial-of-service suite: the worst values a caller can hand the kit — 10 MB strings, depth 100,000,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { neverThrows } from '../src/index.js'
+import { neverThrows } from '../src/internal.js'
 
 describe('neverThrows', () => {
   it('returns what the function returns', () => {

@@ -2,16 +2,14 @@ import { memoryLogger, memoryMetrics, memoryReporter } from '@vivr/testkit'
 import { describe, expect, it } from 'vitest'
 import {
   createHealth,
-  createHttpTelemetry,
   createRequestRateMeter,
   createRouteMatcher,
   errorStatus,
-  getContext,
   healthEndpoints,
   normalizePath,
   OptionError,
-  observeFetch,
 } from '../src/index.js'
+import { createHttpTelemetry, getContext, observeFetch } from '../src/node.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 

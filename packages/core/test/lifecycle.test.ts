@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createLifecycle } from '../src/index.js'
+import { createLifecycle } from '../src/node.js'
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'lifecycle-app.ts')
 const children: ChildProcess[] = []

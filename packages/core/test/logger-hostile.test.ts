@@ -1,14 +1,8 @@
 import { hostileValue, leaks, plantedValue, secretInText, textAround } from '@vivr/testkit/hostile'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  createLogger,
-  type ErrorReporter,
-  handleApiError,
-  type LogContext,
-  type LogDestination,
-  withContext,
-} from '../src/index.js'
+import { type ErrorReporter, handleApiError, type LogContext, type LogDestination } from '../src/index.js'
+import { createLogger, withContext } from '../src/node.js'
 
 const runs = (numRuns: number) => ({ seed: 4242, numRuns })
 

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createLogger, fileDestination, getContext, type LogDestination, withContext } from '../src/index.js'
+import type { LogDestination } from '../src/index.js'
+import { createLogger, fileDestination, getContext, withContext } from '../src/node.js'
 
 function capture(options: Parameters<typeof createLogger>[0] = {}) {
   const lines: Array<Record<string, unknown>> = []

@@ -1,6 +1,5 @@
 import {
   type Clock,
-  durationOption,
   type LogDestination,
   type MetricKind,
   type MetricSink,
@@ -11,6 +10,7 @@ import {
   type Tags,
   type TimerHandle,
 } from '@vivr/core'
+import { durationOption } from '@vivr/core/internal'
 import { MAX_EVENT_MESSAGE_BYTES } from './limits.js'
 import { integerAtLeast, optionalString } from './validate.js'
 

@@ -6,9 +6,7 @@ import {
   type RejectedLogEventsInfo,
 } from '@aws-sdk/client-cloudwatch-logs'
 import {
-  booleanOption,
   type Clock,
-  durationOption,
   type LogDestination,
   type Logger,
   messageOf,
@@ -17,6 +15,7 @@ import {
   systemClock,
   type TimerHandle,
 } from '@vivr/core'
+import { booleanOption, durationOption } from '@vivr/core/internal'
 import { type ClientOptions, resolveClient } from './client.js'
 import { type Batch, createEventQueue } from './event-queue.js'
 import { classifyFailure, errorName, type Failure } from './failures.js'

@@ -1,6 +1,7 @@
 // The whole log channel, end to end: the kit's logger writing to the real CloudWatch sink (the AWS SDK against
 // the loopback CloudWatch Logs server). Secrets planted anywhere a caller can put them never reach an event.
-import { createLogger, type LogContext } from '@vivr/core'
+import type { LogContext } from '@vivr/core'
+import { createLogger } from '@vivr/core/node'
 import { type CloudWatchLogsServer, startCloudWatchLogsServer } from '@vivr/testkit'
 import { leaks, plantedValue, secretInText, textAround } from '@vivr/testkit/hostile'
 import fc from 'fast-check'

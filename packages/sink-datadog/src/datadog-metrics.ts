@@ -1,13 +1,11 @@
 import { isIP } from 'node:net'
 import { isProxy } from 'node:util/types'
 import {
-  booleanOption,
   type Clock,
   type Logger,
   type MetricSink,
   mayHoldSecret,
   messageOf,
-  nonEmptyStringOption,
   noopLogger,
   OptionError,
   scrubSecrets,
@@ -15,6 +13,7 @@ import {
   type Tags,
   type TimerHandle,
 } from '@vivr/core'
+import { booleanOption, nonEmptyStringOption } from '@vivr/core/internal'
 import { type ClientOptions, StatsD } from 'hot-shots'
 import { createAggregator } from './aggregator.js'
 import { createCachedLookup } from './cached-lookup.js'

@@ -1,15 +1,14 @@
 import {
-  booleanOption,
   type Logger,
   type MetricKind,
   type MetricSink,
   messageOf,
   noopLogger,
   OptionError,
-  positiveIntegerOption,
   scrubSecrets,
   type Tags,
 } from '@vivr/core'
+import { booleanOption, positiveIntegerOption } from '@vivr/core/internal'
 import { collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-client'
 import { Family, type FamilyType, register } from './family.js'
 import { GUIDE_NAMES, normalizePrefix, OTEL_HTTP_DURATION_BUCKETS, prometheusName } from './names.js'

@@ -1,4 +1,5 @@
-import { durationOption, type ErrorReporter, OptionError } from '@vivr/core'
+import { type ErrorReporter, OptionError } from '@vivr/core'
+import { durationOption } from '@vivr/core/internal'
 import type { SentryCaptureContext, SentryLike } from './types.js'
 
 export interface SentryReporterOptions {

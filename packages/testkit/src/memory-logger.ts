@@ -1,4 +1,5 @@
-import { createLogger, type Logger, type LoggerOptions } from '@vivr/core'
+import type { Logger } from '@vivr/core'
+import { createLogger, type LoggerOptions } from '@vivr/core/node'
 
 /** One recorded line: the JSON object the real logger wrote, parsed. */
 export interface LogLine {

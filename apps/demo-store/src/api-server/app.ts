@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import { errorHandler, healthRoutes, observe } from '@vivr/adapter-express'
-import { getContext } from '@vivr/core'
+import { getContext } from '@vivr/core/node'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import type { OrderStatus } from '../generated/prisma/client'
 import type { Services } from '../server/services.js'

@@ -1,4 +1,5 @@
-import { type BusinessMetrics, type Logger, type TechnicalMetrics, withContext } from '@vivr/core'
+import type { BusinessMetrics, Logger, TechnicalMetrics } from '@vivr/core'
+import { withContext } from '@vivr/core/node'
 import type { CartStore } from './cart.js'
 import type { Catalog, Product } from './catalog.js'
 import type { Database } from './db.js'

@@ -1,5 +1,5 @@
 import { withObservability } from '@vivr/adapter-next'
-import type { FetchHandler } from '@vivr/core'
+import type { FetchHandler } from '@vivr/core/node'
 import { getServices } from './runtime.js'
 
 /**

@@ -6,22 +6,19 @@ import {
   type Check,
   createBusinessMetrics,
   createHealth,
-  createLifecycle,
-  createLogger,
   createTechnicalMetrics,
   defineCheck,
   type ErrorReporter,
   type Health,
-  type Lifecycle,
   type LogDestination,
   type Logger,
   limitCardinality,
   type MetricSink,
   multiMetrics,
   noopReporter,
-  stdoutDestination,
   type TechnicalMetrics,
 } from '@vivr/core'
+import { createLifecycle, createLogger, type Lifecycle, stdoutDestination } from '@vivr/core/node'
 import { cloudwatchLogs, cloudwatchMetrics } from '@vivr/sink-cloudwatch'
 import { datadogMetrics, publishHealth as publishHealthToDatadog } from '@vivr/sink-datadog'
 import {

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../clock.js'
+import { readEnv } from '../env.js'
 import { neverThrows } from '../guard.js'
 import { messageOf } from '../message.js'
 import { createSanitizer } from '../sanitize.js'
@@ -14,7 +15,7 @@ import type { Check, CheckResult, CheckStatus, OverallStatus } from './check.js'
 import { type Policy, type PolicyInput, resolvePolicy } from './policy.js'
 import { createProbe, type Probe } from './probe.js'
 import { type DetailLevel, renderReport, renderRunnerFailure } from './render.js'
-import { createProcessSampler, envVar, type HealthReport, processUptimeSeconds } from './report.js'
+import { createProcessSampler, type HealthReport, processUptimeSeconds } from './report.js'
 import { createRequestRateMeter, type RequestRateMeter } from './request-rate.js'
 import type { HistoryPoint } from './status-page.js'
 
@@ -140,8 +141,8 @@ export function createHealth(options: HealthOptions): Health {
   const clock = options.clock ?? systemClock
   const timeoutMs = options.timeoutMs ?? 1000
   const policy = resolvePolicy(options.policy ?? 'criticality')
-  const version = options.version ?? envVar('APP_VERSION') ?? '1.0.0'
-  const environment = options.environment ?? envVar('NODE_ENV') ?? 'unknown'
+  const version = options.version ?? readEnv('APP_VERSION') ?? '1.0.0'
+  const environment = options.environment ?? readEnv('NODE_ENV') ?? 'unknown'
   const details = options.details
   const requestRate = options.requestRate ?? createRequestRateMeter({ clock })
   const includeMetrics = options.includeMetrics ?? true

@@ -63,8 +63,3 @@ export function createProcessSampler(now: () => number): (requestsPerSecond: num
     return { memoryUsage, cpuUsage, requestsPerSecond }
   }
 }
-
-export function envVar(name: string): string | undefined {
-  const value = runtimeProcess()?.env?.[name]
-  return typeof value === 'string' ? value : undefined
-}

@@ -1,3 +1,4 @@
+import { readEnv } from '../env.js'
 import { messageOf } from '../message.js'
 import { scrubSecrets } from '../scrub.js'
 import type { ErrorLevel, ErrorReporter } from './errors.js'
@@ -44,7 +45,7 @@ function asError(error: unknown, message: string): Error {
 export function handleApiError(error: unknown, context: ApiErrorContext, deps: ApiErrorDeps): ApiErrorBody {
   const message = messageOf(error)
   const err = asError(error, message)
-  const environment = deps.environment ?? process.env.NODE_ENV
+  const environment = deps.environment ?? readEnv('NODE_ENV')
   let eventId: string | undefined
   try {
     let level: ErrorLevel = 'error'

@@ -1,6 +1,7 @@
 import { durationOption, OptionError } from '../validate.js'
 import type { Logger } from './log-types.js'
 import { noopLogger } from './log-types.js'
+import type { ShutdownRegistry } from './shutdown.js'
 
 export interface LifecycleOptions {
   /** Marked shutting down at once, so readiness answers 503 while load balancers notice. */
@@ -16,14 +17,7 @@ export interface LifecycleOptions {
   logger?: Logger
 }
 
-export interface ShutdownHookOptions {
-  /** Bound for this hook; a hook that takes longer is logged and skipped. @default 10000 */
-  timeoutMs?: number
-}
-
-export interface Lifecycle {
-  /** Hooks run in reverse registration order (last opened, first closed). */
-  onShutdown(name: string, hook: () => unknown, options?: ShutdownHookOptions): void
+export interface Lifecycle extends ShutdownRegistry {
   /** Starts the shutdown sequence (signals call this); later calls return the same promise. Resolves the exit code. */
   shutdown(reason?: string): Promise<number>
   /** Removes the signal listeners (for tests and embedders). */

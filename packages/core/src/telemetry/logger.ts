@@ -1,5 +1,5 @@
 import pino from 'pino'
-import { envVar } from '../health/report.js'
+import { readEnv } from '../env.js'
 import { messageOf } from '../message.js'
 import { createSanitizer } from '../sanitize.js'
 import { DEFAULT_REDACT_KEYS } from '../secret-keys.js'
@@ -121,9 +121,9 @@ function isoTimestamp(): () => string {
 }
 
 function defaultLevel(): LogLevel {
-  const fromEnv = envVar('LOG_LEVEL')?.toLowerCase()
+  const fromEnv = readEnv('LOG_LEVEL')?.toLowerCase()
   if (fromEnv && (LEVELS as readonly string[]).includes(fromEnv)) return fromEnv as LogLevel
-  return envVar('LOG_QUERIES') === 'true' ? 'debug' : 'info'
+  return readEnv('LOG_QUERIES') === 'true' ? 'debug' : 'info'
 }
 
 /**
@@ -146,8 +146,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     reuseClean: true,
   })
   const base: Record<string, string> = {}
-  const environment = options.environment ?? envVar('NODE_ENV')
-  const version = options.version ?? envVar('APP_VERSION')
+  const environment = options.environment ?? readEnv('NODE_ENV')
+  const version = options.version ?? readEnv('APP_VERSION')
   if (options.service !== undefined) base.service = options.service
   if (environment !== undefined) base.environment = environment
   if (version !== undefined) base.version = version

@@ -1,5 +1,5 @@
 import { withObservability } from '@vivr/adapter-next'
-import { getContext } from '@vivr/core'
+import { getContext } from '@vivr/core/node'
 
 export const GET = withObservability(
   async (_request: Request, { params }: { params: Promise<{ id: string }> }) =>

@@ -1,5 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
-import { durationOption, type Lifecycle, OptionError } from '@vivr/core'
+import { readEnv } from '../env.js'
+import type { ShutdownRegistry } from '../telemetry/shutdown.js'
+import { durationOption, OptionError } from '../validate.js'
 
 export interface ServeOptions {
   /** @default Number(process.env.PORT), else 3000 */
@@ -7,7 +9,7 @@ export interface ServeOptions {
   /** @default every interface */
   host?: string
   /** Closes the server on shutdown: in-flight requests finish, idle keep-alive sockets close. */
-  lifecycle?: Pick<Lifecycle, 'onShutdown'>
+  lifecycle?: ShutdownRegistry
   /** Bound for closing the server on shutdown. @default 10000 */
   closeTimeoutMs?: number
   /** Above the load balancer's idle timeout (ALB: 60 s), so it never reuses a socket the server closed. @default 65000 */
@@ -16,7 +18,7 @@ export interface ServeOptions {
 
 /** Listens (resolving once it does) and hands the server's graceful close to the lifecycle. */
 export async function serve(app: RequestListener, options: ServeOptions = {}): Promise<Server> {
-  const port = options.port ?? (Number(process.env.PORT) || 3000)
+  const port = options.port ?? (Number(readEnv('PORT')) || 3000)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new OptionError('port', port, 'a TCP port')
   const keepAliveTimeoutMs = durationOption('keepAliveTimeoutMs', options.keepAliveTimeoutMs) ?? 65_000
   const closeTimeoutMs =

@@ -1,0 +1,17 @@
+// @vivr/core/node: what needs Node — the pino logger, the AsyncLocalStorage request context, the shutdown
+// lifecycle, request telemetry over Web Request/Response, and an HTTP server with a graceful close.
+export type { ServeOptions } from './node/serve.js'
+export { serve } from './node/serve.js'
+export { getContext, withContext } from './telemetry/context.js'
+export type {
+  FetchHandler,
+  HttpRequestOutcome,
+  HttpTelemetry,
+  HttpTelemetryOptions,
+  ObserveFetchOptions,
+} from './telemetry/http.js'
+export { createHttpTelemetry, observeFetch } from './telemetry/http.js'
+export type { Lifecycle, LifecycleOptions } from './telemetry/lifecycle.js'
+export { createLifecycle } from './telemetry/lifecycle.js'
+export type { LoggerOptions, SerializedError } from './telemetry/logger.js'
+export { createLogger, fileDestination, serializeError, stdoutDestination } from './telemetry/logger.js'
