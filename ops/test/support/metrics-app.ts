@@ -6,9 +6,10 @@ import {
   defineCheck,
   healthEndpoints,
   type MetricSink,
+  publishHealth,
 } from '@vivr/core'
 import { observeFetch } from '@vivr/core/node'
-import { prometheusMetrics, publishHealth } from '@vivr/sink-prometheus'
+import { prometheusMetrics } from '@vivr/sink-prometheus'
 
 /**
  * A small real app for the ops tests, standing in for the demo store until its /api/metrics can be scraped

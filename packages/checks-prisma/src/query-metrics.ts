@@ -1,5 +1,5 @@
-import { type Logger, type MetricSink, noopLogger, OptionError } from '@vivr/core'
-import { booleanOption, durationOption } from '@vivr/core/internal'
+import { type Logger, METRIC, type MetricSink, noopLogger, OptionError, TAG } from '@vivr/core'
+import { booleanOption, durationOption, readEnv } from '@vivr/core/internal'
 
 export interface QueryMetricsOptions {
   /** Receives `database.query.duration` (timing, ms) and `database.slow_queries` (counter). */
@@ -8,7 +8,7 @@ export interface QueryMetricsOptions {
   logger?: Logger
   /** A query that takes at least this long counts as slow, in milliseconds. @default 500 */
   slowQueryMs?: number
-  /** Log every query at DEBUG. @default process.env.LOG_QUERIES === 'true' */
+  /** Log every query at DEBUG. @default readEnv('LOG_QUERIES') === 'true' */
   logQueries?: boolean
 }
 
@@ -61,17 +61,17 @@ function queryMetricsExtension(options: QueryMetricsOptions): QueryMetricsExtens
   const { metrics } = options
   const logger = options.logger ?? noopLogger
   const slowQueryMs = durationOption('slowQueryMs', options.slowQueryMs) ?? 500
-  const logQueries = booleanOption('logQueries', options.logQueries) ?? process.env.LOG_QUERIES === 'true'
+  const logQueries = booleanOption('logQueries', options.logQueries) ?? readEnv('LOG_QUERIES') === 'true'
 
   function record(model: string, operation: string, startedAt: number, failed: boolean): void {
     const durationMs = performance.now() - startedAt
-    const tags = { model, operation }
+    const tags = { [TAG.model]: model, [TAG.operation]: operation }
     const duration = Math.round(durationMs)
     // Telemetry must never break the query it observes.
     try {
-      metrics.timing('database.query.duration', durationMs, tags)
+      metrics.timing(METRIC.databaseQueryDuration, durationMs, tags)
       if (durationMs >= slowQueryMs) {
-        metrics.increment('database.slow_queries', 1, tags)
+        metrics.increment(METRIC.databaseSlowQueries, 1, tags)
         logger.warn('Slow database query', { model, operation, duration, thresholdMs: slowQueryMs })
       }
       if (logQueries) logger.debug('Database query', { model, operation, duration, failed })

@@ -13,7 +13,7 @@ export type {
   OutcomeCheck,
   OverallStatus,
 } from './health/check.js'
-export { CHECK_STATUS_VALUE, defineCheck, errorOutcome, outcomeOf } from './health/check.js'
+export { defineCheck, errorOutcome, outcomeOf } from './health/check.js'
 export type { CommonCheckOptions } from './health/check-options.js'
 export type {
   DetailsPolicy,
@@ -26,6 +26,7 @@ export type {
 export { createHealth } from './health/health.js'
 export type { Policy, PolicyFunction, PolicyInput } from './health/policy.js'
 export { criticalityPolicy, errorCountPolicy } from './health/policy.js'
+export { publishHealth } from './health/publish.js'
 export type { Representation } from './health/render.js'
 export { HEALTH_JSON, negotiate, toHealthJson } from './health/render.js'
 export type { HealthMetrics, HealthReport } from './health/report.js'
@@ -55,7 +56,15 @@ export type { BusinessMetrics, TechnicalMetrics } from './telemetry/kpis.js'
 export { createBusinessMetrics, createTechnicalMetrics } from './telemetry/kpis.js'
 export type { LogContext, LogDestination, Logger, LogLevel } from './telemetry/log-types.js'
 export { noopLogger } from './telemetry/log-types.js'
-export type { MetricKind, MetricSink, Tags, TagValue } from './telemetry/metrics.js'
+export type {
+  MetricKind,
+  MetricSink,
+  ServiceCheckOptions,
+  ServiceCheckSink,
+  ServiceCheckStatus,
+  Tags,
+  TagValue,
+} from './telemetry/metrics.js'
 export { multiMetrics, noopMetrics } from './telemetry/metrics.js'
 export {
   CLIENT_CLOSED_REQUEST,
@@ -67,3 +76,13 @@ export {
 } from './telemetry/routes.js'
 export type { ShutdownHookOptions, ShutdownRegistry } from './telemetry/shutdown.js'
 export { OptionError } from './validate.js'
+export type { MetricDefinition, MetricName, MetricUnit, OtelTwin, TagKey } from './vocabulary.js'
+export {
+  CHECK_STATUS_VALUE,
+  httpTags,
+  METRIC,
+  METRICS,
+  OVERALL_STATUS_VALUE,
+  SERVICE_CHECK,
+  TAG,
+} from './vocabulary.js'

@@ -5,6 +5,7 @@ export { neverThrows } from './guard.js'
 export type { CheckSettings } from './health/check-options.js'
 export { checkSettings } from './health/check-options.js'
 export { singleFlight } from './single-flight.js'
+export { takesServiceChecks } from './telemetry/metrics.js'
 export type { ThrottledWarnings, ThrottledWarningsOptions } from './throttle.js'
 export { createThrottledWarnings } from './throttle.js'
 export {
@@ -13,5 +14,6 @@ export {
   nonEmptyStringOption,
   oneOfOption,
   positiveIntegerOption,
+  renamedOptions,
   stringListOption,
 } from './validate.js'

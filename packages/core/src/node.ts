@@ -10,7 +10,7 @@ export type {
   HttpTelemetryOptions,
   ObserveFetchOptions,
 } from './telemetry/http.js'
-export { createHttpTelemetry, observeFetch } from './telemetry/http.js'
+export { createHttpTelemetry, observeFetch, recordHttpRequest } from './telemetry/http.js'
 export type { Lifecycle, LifecycleOptions } from './telemetry/lifecycle.js'
 export { createLifecycle } from './telemetry/lifecycle.js'
 export type { LoggerOptions, SerializedError } from './telemetry/logger.js'

@@ -65,3 +65,16 @@ export function stringListOption(option: string, value: unknown): string[] | und
   }
   return [...value]
 }
+
+/**
+ * Fails at construction on an option the kit renamed, naming the new spelling, so an upgrade finds every old
+ * name at once instead of silently ignoring it.
+ */
+export function renamedOptions(options: unknown, renames: Readonly<Record<string, string>>): void {
+  if (typeof options !== 'object' || options === null) return
+  for (const [old, now] of Object.entries(renames)) {
+    if (Object.hasOwn(options, old)) {
+      throw new OptionError(old, Reflect.get(options, old), `${now} instead (${old} was renamed)`)
+    }
+  }
+}

@@ -95,7 +95,7 @@ describe('KPI helpers', () => {
       'increment customers.signups 1',
       'increment cart.abandoned 1',
       'timing api.response_time 120',
-      'timing database.query_time 4',
+      'timing database.query.duration 4',
       'gauge cache.hit_rate 0.92',
       'increment errors.count 1',
       'gauge payments.failure_rate 0.01',

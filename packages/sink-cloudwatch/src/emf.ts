@@ -1,8 +1,10 @@
 import {
   type Clock,
   type LogDestination,
+  METRICS,
   type MetricKind,
   type MetricSink,
+  type MetricUnit,
   mayHoldSecret,
   OptionError,
   scrubSecrets,
@@ -52,6 +54,19 @@ const UNITS: Record<MetricKind, string> = {
   gauge: 'None',
   timing: 'Milliseconds',
   histogram: 'None',
+}
+const VOCABULARY_UNITS: Readonly<Record<MetricUnit, string>> = {
+  count: 'Count',
+  milliseconds: 'Milliseconds',
+  ratio: 'None',
+  score: 'None',
+  currency: 'None',
+}
+
+/** The CloudWatch unit: the vocabulary's for the kit's own metrics (`health.check.latency` is in ms), else by kind. */
+function unitOf(kind: MetricKind, name: string): string {
+  const unit = METRICS.get(name)?.unit
+  return unit === undefined ? UNITS[kind] : VOCABULARY_UNITS[unit]
 }
 const MAX_DIMENSIONS = 30
 const MAX_VALUES = 100
@@ -161,7 +176,7 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
           {
             Namespace: namespace,
             Dimensions: [first.dimensionKeys],
-            Metrics: members.map((m) => ({ Name: m.name, Unit: UNITS[m.kind] })),
+            Metrics: members.map((m) => ({ Name: m.name, Unit: unitOf(m.kind, m.name) })),
           },
         ],
       },

@@ -6,5 +6,3 @@ export type {
   ServiceCheckStatus,
 } from './datadog-metrics.js'
 export { datadogMetrics } from './datadog-metrics.js'
-export type { PublishHealthOptions } from './publish-health.js'
-export { publishHealth } from './publish-health.js'

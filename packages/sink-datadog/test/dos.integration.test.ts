@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { createHealth, type Tags } from '@vivr/core'
-import { type DatadogMetrics, datadogMetrics, publishHealth } from '@vivr/sink-datadog'
+import { type DatadogMetrics, datadogMetrics } from '@vivr/sink-datadog'
 import { memoryLogger, type StatsdListener, startStatsdListener } from '@vivr/testkit'
 import {
   HOSTILE_METRIC_NAMES,

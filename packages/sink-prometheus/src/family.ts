@@ -79,7 +79,7 @@ export class Family {
     readonly help: string,
     readonly type: FamilyType,
     readonly bounds: readonly number[],
-    private readonly maxLabelSets: number,
+    private readonly maxTagSets: number,
     private readonly onFirstFold: (family: Family) => void,
   ) {}
 
@@ -175,7 +175,7 @@ export class Family {
     }
     let key = canonicalKey(labels)
     let series = this.byLabels.get(key)
-    if (!series && this.byLabels.size >= this.maxLabelSets) {
+    if (!series && this.byLabels.size >= this.maxTagSets) {
       const folded: Labels = Object.create(null)
       for (const name of Object.keys(labels)) folded[name] = OTHER
       labels = folded
@@ -183,7 +183,7 @@ export class Family {
       series = this.byLabels.get(key)
       // Folding bounds values, not label names: a tag set whose names vary (a user id as a key) would still make
       // a new `other` series per call. Past twice the limit, such a call is dropped.
-      if (!series && this.byLabels.size >= 2 * this.maxLabelSets) {
+      if (!series && this.byLabels.size >= 2 * this.maxTagSets) {
         this.dropped++
         return 'too many series'
       }
@@ -200,7 +200,7 @@ export class Family {
       this.byLabels.set(key, series)
     }
     // Spellings are remembered up to a bound: past the limit, new spellings pay the slow path instead of memory.
-    if (this.bySpelling.size < 2 * this.maxLabelSets) this.bySpelling.set(spelling, series)
+    if (this.bySpelling.size < 2 * this.maxTagSets) this.bySpelling.set(spelling, series)
     return series
   }
 }

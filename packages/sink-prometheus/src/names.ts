@@ -1,4 +1,4 @@
-import type { MetricKind } from '@vivr/core'
+import { METRICS, type MetricKind } from '@vivr/core'
 
 /**
  * OpenTelemetry's bucket boundaries for `http.server.request.duration`, in seconds: the default for every
@@ -9,20 +9,28 @@ export const OTEL_HTTP_DURATION_BUCKETS: readonly number[] = [
 ]
 
 /**
- * Renames that make the monitoring guide's own metric names land on the names its dashboard and alert rules
- * query (its code records query time as `database.query_time`, the dashboard reads
- * `database_query_duration_seconds`; @vivr/checks-prisma counts `database.slow_queries`, the SlowQueryDetected
- * alert reads `slow_queries_total`). Keys are dotted names, values Prometheus base names (suffixes still apply).
+ * Prometheus base names that differ from the dotted name with underscores, from core's vocabulary
+ * (`database.slow_queries` → `slow_queries`, so `slow_queries_total`, the name the SlowQueryDetected alert reads).
+ * Keys are dotted names, values Prometheus base names (suffixes still apply).
  */
-export const GUIDE_NAMES: Readonly<Record<string, string>> = {
-  'database.query_time': 'database_query_duration',
-  'database.slow_queries': 'slow_queries',
+export const VOCABULARY_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  [...METRICS.values()].flatMap((metric) =>
+    metric.prometheusBase === undefined ? [] : [[metric.name, metric.prometheusBase]],
+  ),
+)
+
+/**
+ * Whether a metric's values are milliseconds that Prometheus shows as seconds: every timing, and the vocabulary's
+ * millisecond gauges (`health.check.latency` → `health_check_latency_seconds`).
+ */
+export function inSeconds(kind: MetricKind, name: string): boolean {
+  return kind === 'timing' || (kind === 'gauge' && METRICS.get(name)?.unit === 'milliseconds')
 }
 
 export interface NameOptions {
   /** Prepended to every name; a trailing `_` is added when missing. @default '' */
   prefix?: string
-  /** Dotted name → Prometheus base name, before the kind's suffix. @default GUIDE_NAMES */
+  /** Dotted name → Prometheus base name, before the kind's suffix. @default VOCABULARY_NAMES */
   names?: Readonly<Record<string, string>>
 }
 
@@ -43,18 +51,18 @@ export function normalizePrefix(prefix: string): string {
 /**
  * The Prometheus name for a dotted metric name: dots (and anything else Prometheus does not allow) become
  * underscores; counters end in `_total` (a trailing `.count` is dropped, so `errors.count` → `errors_total`);
- * timings, recorded in milliseconds, become histograms in seconds ending in `_seconds` (a trailing `_ms` is
- * dropped); gauges and histograms keep their name. `undefined` when nothing usable is left.
+ * timings (and the vocabulary's millisecond gauges), recorded in milliseconds, are shown in seconds ending in
+ * `_seconds` (a trailing `_ms` is dropped); other gauges and histograms keep their name. `undefined` when nothing usable is left.
  */
 export function prometheusName(
   kind: MetricKind,
   name: string,
   options: NameOptions = {},
 ): string | undefined {
-  const names = options.names ?? GUIDE_NAMES
+  const names = options.names ?? VOCABULARY_NAMES
   let base = sanitizeBase(Object.hasOwn(names, name) ? (names[name] ?? name) : name)
   if (kind === 'increment') base = `${base.replace(/_(count|total)$/, '')}_total`
-  else if (kind === 'timing') base = `${base.replace(/_(ms|millis|milliseconds|seconds)$/, '')}_seconds`
+  else if (inSeconds(kind, name)) base = `${base.replace(/_(ms|millis|milliseconds|seconds)$/, '')}_seconds`
   if (base === '' || base === '_total' || base === '_seconds') return undefined
   return normalizePrefix(options.prefix ?? '') + base
 }

@@ -8,10 +8,16 @@ import {
   scrubSecrets,
   type Tags,
 } from '@vivr/core'
-import { booleanOption, positiveIntegerOption } from '@vivr/core/internal'
+import { booleanOption, positiveIntegerOption, renamedOptions } from '@vivr/core/internal'
 import { collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-client'
 import { Family, type FamilyType, register } from './family.js'
-import { GUIDE_NAMES, normalizePrefix, OTEL_HTTP_DURATION_BUCKETS, prometheusName } from './names.js'
+import {
+  inSeconds,
+  normalizePrefix,
+  OTEL_HTTP_DURATION_BUCKETS,
+  prometheusName,
+  VOCABULARY_NAMES,
+} from './names.js'
 
 export interface PrometheusMetricsOptions {
   /** Where the metrics are registered and scraped from; pass yours to serve them beside your own. @default a new Registry */
@@ -28,9 +34,9 @@ export interface PrometheusMetricsOptions {
    * may already. @default false
    */
   defaultMetrics?: boolean
-  /** Distinct label sets per metric; later new sets keep their label names with every value `other`. @default 1000 */
-  maxLabelSets?: number
-  /** Dotted name → Prometheus base name, applied before the kind's suffix. @default GUIDE_NAMES */
+  /** Distinct tag (label) sets per metric; later new sets keep their label names with every value `other`. @default 1000 */
+  maxTagSets?: number
+  /** Dotted name → Prometheus base name, applied before the kind's suffix. @default VOCABULARY_NAMES */
   names?: Readonly<Record<string, string>>
   /** `# HELP` text by dotted name. @default the dotted name and the kind */
   help?: Readonly<Record<string, string>>
@@ -43,7 +49,7 @@ export interface PrometheusSinkStats {
   metrics: number
   /** Series across them. */
   series: number
-  /** Label sets folded into `other` after a metric reached `maxLabelSets`. */
+  /** Label sets folded into `other` after a metric reached `maxTagSets`. */
   foldedLabelSets: number
   /**
    * Calls with a value that is not a finite number (or negative, for increments and timings), a name with
@@ -55,7 +61,7 @@ export interface PrometheusSinkStats {
   droppedConflict: number
   /**
    * Calls whose label names (not values) vary so much that, even with every value folded into `other`, they would
-   * make a new series past twice `maxLabelSets`.
+   * make a new series past twice `maxTagSets`.
    */
   droppedTooManySeries: number
   /** Calls for new metric names after the sink held its limit of distinct metrics (10,000). */
@@ -126,7 +132,8 @@ function validate(options: PrometheusMetricsOptions) {
   if (typeof prefix !== 'string' || (prefix !== '' && normalizePrefix(prefix) === '')) {
     throw new OptionError('prefix', prefix, 'a string with a letter or digit')
   }
-  const maxLabelSets = positiveIntegerOption('maxLabelSets', options.maxLabelSets) ?? 1000
+  renamedOptions(options, { maxLabelSets: 'maxTagSets' })
+  const maxTagSets = positiveIntegerOption('maxTagSets', options.maxTagSets) ?? 1000
   booleanOption('defaultMetrics', options.defaultMetrics)
   if (options.logger !== undefined && typeof options.logger?.warn !== 'function') {
     throw new OptionError('logger', options.logger, 'a Logger')
@@ -142,10 +149,10 @@ function validate(options: PrometheusMetricsOptions) {
   }
   return {
     prefix,
-    maxLabelSets,
+    maxTagSets,
     buckets: bucketList('buckets', options.buckets) ?? OTEL_HTTP_DURATION_BUCKETS,
     bucketsByName,
-    names: stringRecord('names', options.names) ?? GUIDE_NAMES,
+    names: stringRecord('names', options.names) ?? VOCABULARY_NAMES,
     help: stringRecord('help', options.help) ?? {},
   }
 }
@@ -227,11 +234,11 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
     }
     const help =
       (Object.hasOwn(settings.help, dotted) && settings.help[dotted]) ||
-      `${dotted} (${kind}${kind === 'timing' ? ', seconds' : ''})`
-    const family = new Family(name, help, type, bounds, settings.maxLabelSets, (folded) =>
+      `${dotted} (${kind}${inSeconds(kind, dotted) ? ', seconds' : ''})`
+    const family = new Family(name, help, type, bounds, settings.maxTagSets, (folded) =>
       warn('prometheus metrics: label-set limit reached; new label values are recorded as "other"', {
         metric: folded.name,
-        maxLabelSets: settings.maxLabelSets,
+        maxTagSets: settings.maxTagSets,
       }),
     )
     if (!register(family, registry)) {
@@ -302,7 +309,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       if (series === 'not a tag set') counters.droppedInvalid++
       else if (series === 'too many series') return
       else if (kind === 'increment') series.value += value
-      else if (kind === 'gauge') series.value = value
+      else if (kind === 'gauge') series.value = inSeconds(kind, name) ? value / 1000 : value
       else family.observe(series, kind === 'timing' ? value / 1000 : value)
     } catch {
       counters.droppedInvalid++

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { createHealth, type Tags } from '@vivr/core'
-import { type PrometheusMetrics, prometheusMetrics, publishHealth } from '@vivr/sink-prometheus'
+import { createHealth, publishHealth, type Tags } from '@vivr/core'
+import { type PrometheusMetrics, prometheusMetrics } from '@vivr/sink-prometheus'
 import { memoryLogger } from '@vivr/testkit'
 import { hostileMetricCall, leaks, secretInText, textAround, throwingProxy } from '@vivr/testkit/hostile'
 import fc from 'fast-check'
@@ -62,7 +62,7 @@ const bigString = () => 'x'.repeat(10 * 1024 * 1024)
 
 describe('prometheusMetrics under hostile input', () => {
   it('metric calls: any name, value and tags; no throw, no stall, a valid exposition', async () => {
-    const sink = prometheusMetrics({ maxLabelSets: 50 })
+    const sink = prometheusMetrics({ maxTagSets: 50 })
     fc.assert(
       fc.property(hostileMetricCall(), (call) => {
         const [name, value, tags] = call.args()
@@ -141,7 +141,7 @@ describe('prometheusMetrics under hostile input', () => {
 
 describe('prometheusMetrics memory and series stay bounded whatever the input', () => {
   it('distinct huge names, label values and label names hold almost nothing; label sets fold', async () => {
-    const sink = prometheusMetrics({ maxLabelSets: 100 })
+    const sink = prometheusMetrics({ maxTagSets: 100 })
     const before = heapMb()
     const megabyte = 'm'.repeat(1024 * 1024)
     for (let i = 0; i < 150; i++) {
@@ -237,7 +237,7 @@ describe('prometheus: no secret leaves through a scrape', () => {
           throw new Error('broken logger')
         },
       }),
-      maxLabelSets: 1,
+      maxTagSets: 1,
     })
     within('broken logger', () => {
       broken.gauge('folded', 1, { a: '1' })

@@ -47,7 +47,9 @@ describe('Prometheus names', () => {
     ['increment', 'slow_queries', 'slow_queries_total'],
     ['timing', 'http.request.duration', 'http_request_duration_seconds'],
     ['timing', 'api.response_time', 'api_response_time_seconds'],
-    ['timing', 'database.query_time', 'database_query_duration_seconds'],
+    ['timing', 'database.query_time', 'database_query_time_seconds'],
+    ['gauge', 'health.check.latency', 'health_check_latency_seconds'],
+    ['gauge', 'health.check.status', 'health_check_status'],
     ['timing', 'database.query.duration', 'database_query_duration_seconds'],
     ['timing', 'render.latency_ms', 'render_latency_seconds'],
     ['gauge', 'cache.hit_rate', 'cache_hit_rate'],
@@ -59,9 +61,11 @@ describe('Prometheus names', () => {
     expect(prometheusName(kind, name)).toBe(expected)
   })
 
-  it('applies the prefix and lets names be overridden or the guide renames be turned off', () => {
+  it('applies the prefix and lets names be overridden or the vocabulary renames be turned off', () => {
     expect(prometheusName('increment', 'http.requests', { prefix: 'vivr' })).toBe('vivr_http_requests_total')
-    expect(prometheusName('timing', 'database.query_time', { names: {} })).toBe('database_query_time_seconds')
+    expect(prometheusName('increment', 'database.slow_queries', { names: {} })).toBe(
+      'database_slow_queries_total',
+    )
     expect(prometheusName('timing', 'checkout', { names: { checkout: 'checkout_step' } })).toBe(
       'checkout_step_seconds',
     )
@@ -172,9 +176,9 @@ describe('prometheusMetrics', () => {
     ])
   })
 
-  it('folds label values into "other" past maxLabelSets, with one warning per metric', async () => {
+  it('folds label values into "other" past maxTagSets, with one warning per metric', async () => {
     const logger = memoryLogger()
-    const sink = prometheusMetrics({ maxLabelSets: 3, logger })
+    const sink = prometheusMetrics({ maxTagSets: 3, logger })
     for (let i = 0; i < 10; i++) sink.increment('http.requests', 1, { route: `/users/${i}` })
     sink.increment('http.requests', 5, { route: '/users/0' })
     const scraped = await scrape(sink.metricsHandler)
@@ -185,7 +189,7 @@ describe('prometheusMetrics', () => {
       ['other', 7],
     ])
     expect(logger.find({ level: 'WARN', message: 'label-set limit' })).toEqual([
-      expect.objectContaining({ metric: 'http_requests_total', maxLabelSets: 3 }),
+      expect.objectContaining({ metric: 'http_requests_total', maxTagSets: 3 }),
     ])
     expect(sink.stats()).toMatchObject({ series: 4, foldedLabelSets: 7 })
   })
@@ -312,7 +316,12 @@ describe('prometheusMetrics', () => {
     ['buckets', [], /Invalid option buckets: expected a non-empty array/],
     ['buckets', [1, 0.5], /Invalid option buckets/],
     ['bucketsByName', { x: [Number.NaN] }, /Invalid option bucketsByName.x/],
-    ['maxLabelSets', 0, /Invalid option maxLabelSets: expected a positive integer, got 0/],
+    ['maxTagSets', 0, /Invalid option maxTagSets: expected a positive integer, got 0/],
+    [
+      'maxLabelSets',
+      5,
+      /Invalid option maxLabelSets: expected maxTagSets instead \(maxLabelSets was renamed\), got 5/,
+    ],
     ['defaultMetrics', 'yes', /Invalid option defaultMetrics/],
     ['names', { x: 3 }, /Invalid option names.x/],
     ['help', 'text', /Invalid option help/],

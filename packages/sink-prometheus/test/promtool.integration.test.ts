@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { createHealth, createTechnicalMetrics } from '@vivr/core'
-import { type PrometheusMetrics, prometheusMetrics, publishHealth } from '@vivr/sink-prometheus'
+import { createHealth, createTechnicalMetrics, publishHealth } from '@vivr/core'
+import { type PrometheusMetrics, prometheusMetrics } from '@vivr/sink-prometheus'
 import { describe, expect, it } from 'vitest'
 
 /** `promtool check metrics` (Debian's prometheus package): parses the exposition and lints names and types. */
@@ -20,7 +20,7 @@ async function exposition(sink: PrometheusMetrics): Promise<string> {
 
 describe('the exposition passes promtool check metrics', () => {
   it('for every kind, odd names, awkward label values, folded labels and health gauges', async () => {
-    const sink = prometheusMetrics({ maxLabelSets: 5 })
+    const sink = prometheusMetrics({ maxTagSets: 5 })
     const technical = createTechnicalMetrics(sink)
     technical.apiResponseTime(180, { route: '/api/products' })
     technical.databaseQueryTime(12, { table: 'product' })

@@ -16,16 +16,13 @@ import {
   type MetricSink,
   multiMetrics,
   noopReporter,
+  publishHealth,
   type TechnicalMetrics,
 } from '@vivr/core'
 import { createLifecycle, createLogger, type Lifecycle, stdoutDestination } from '@vivr/core/node'
 import { cloudwatchLogs, cloudwatchMetrics } from '@vivr/sink-cloudwatch'
-import { datadogMetrics, publishHealth as publishHealthToDatadog } from '@vivr/sink-datadog'
-import {
-  type PrometheusMetrics,
-  prometheusMetrics,
-  publishHealth as publishHealthToPrometheus,
-} from '@vivr/sink-prometheus'
+import { datadogMetrics } from '@vivr/sink-datadog'
+import { type PrometheusMetrics, prometheusMetrics } from '@vivr/sink-prometheus'
 import { type SentryLike, sentryReporter } from '@vivr/sink-sentry'
 import { Redis } from 'ioredis'
 import { type CartStore, memoryCartStore, redisCartStore } from './cart.js'
@@ -131,10 +128,8 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
           destination: cloudwatch,
         })
       : undefined
-  const metrics = limitCardinality(multiMetrics(datadog, prometheus, ...(emf ? [emf] : [])), {
-    maxTagSets: 1000,
-    logger,
-  })
+  const everySink = multiMetrics(datadog, prometheus, ...(emf ? [emf] : []))
+  const metrics = limitCardinality(everySink, { maxTagSets: 1000, logger })
   const business = createBusinessMetrics(metrics)
   const technical = createTechnicalMetrics(metrics)
 
@@ -170,8 +165,8 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
     if (current.status === 'ok') logger.info('Health check recovered', fields)
     else logger.warn('Health check failing', fields)
   })
-  publishHealthToDatadog(health, datadog)
-  publishHealthToPrometheus(health, prometheus)
+  // Check names are few and fixed: health goes to every sink (Datadog also gets service checks), unlimited.
+  publishHealth(health, everySink)
 
   const lifecycle = createLifecycle({
     health,

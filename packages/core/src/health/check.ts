@@ -117,6 +117,3 @@ function detailsOf(sanitized: unknown): Record<string, unknown> {
 export function errorOutcome(error: unknown): CheckOutcome {
   return { status: 'error', message: scrubSecrets(messageOf(error)) }
 }
-
-/** A check status as a gauge value, the convention every metrics sink publishes: 1 ok, 0.5 degraded, 0 error. */
-export const CHECK_STATUS_VALUE: Readonly<Record<CheckStatus, number>> = { ok: 1, degraded: 0.5, error: 0 }

@@ -1,6 +1,7 @@
 import { neverThrows } from '../guard.js'
 import { mayHoldSecret, scrubSecrets } from '../scrub.js'
 import { OptionError } from '../validate.js'
+import { httpTags, METRIC } from '../vocabulary.js'
 import { type ApiErrorDeps, handleApiError } from './api-error.js'
 import { getContext, withContext } from './context.js'
 import { type ErrorReporter, noopReporter } from './errors.js'
@@ -65,15 +66,30 @@ export function createHttpTelemetry(options: HttpTelemetryOptions = {}): HttpTel
       requestRate?.mark()
       const startedAt = performance.now()
       return ({ method, route, statusCode, path }) => {
-        const duration = Math.round((performance.now() - startedAt) * 100) / 100
-        const tags = { method, route, status_code: statusCode }
-        metrics.increment('http.requests', 1, tags)
-        metrics.timing('http.request.duration', duration, tags)
-        if (statusCode >= 500) metrics.increment('errors.count', 1, tags)
+        const duration = recordHttpRequest(metrics, { method, route, statusCode }, performance.now() - startedAt)
         if (logs) logger.info('request completed', { method, route, path, statusCode, duration, requestId })
       }
     },
   } satisfies HttpTelemetry
+}
+
+/**
+ * Counts one request that has finished: `http.requests`, `http.request.duration` (milliseconds, rounded to
+ * 0.01) and, for a 5xx, `errors.count`, all tagged `{ method, route, status_code }`. For adapters that learn of a
+ * request only once it is over (Next.js's request spans); `createHttpTelemetry().start()` records through it
+ * too. Returns the rounded duration.
+ */
+export function recordHttpRequest(
+  metrics: MetricSink,
+  outcome: Pick<HttpRequestOutcome, 'method' | 'route' | 'statusCode'>,
+  durationMs: number,
+): number {
+  const duration = Math.round(durationMs * 100) / 100
+  const tags = httpTags(outcome.method, outcome.route, outcome.statusCode)
+  metrics.increment(METRIC.httpRequests, 1, tags)
+  metrics.timing(METRIC.httpRequestDuration, duration, tags)
+  if (outcome.statusCode >= 500) metrics.increment(METRIC.errors, 1, tags)
+  return duration
 }
 
 export interface ObserveFetchOptions extends HttpTelemetryOptions {

@@ -1,6 +1,7 @@
+import { METRIC } from '../vocabulary.js'
 import type { MetricSink, Tags } from './metrics.js'
 
-/** The guide's business KPIs, with its metric names. */
+/** The guide's business KPIs; names in the vocabulary (docs/vocabulary.md). */
 export interface BusinessMetrics {
   ordersCreated(count: number, tags?: Tags): void
   revenueProcessed(amount: number, tags?: Tags): void
@@ -10,7 +11,10 @@ export interface BusinessMetrics {
   cartAbandonment(count: number, tags?: Tags): void
 }
 
-/** The guide's technical metrics, with its metric names; durations in milliseconds. */
+/**
+ * The guide's technical metrics; names in the vocabulary, durations in milliseconds. Query time is
+ * `database.query.duration`, the name checks-prisma records (the guide's `database.query_time` is gone).
+ */
 export interface TechnicalMetrics {
   apiResponseTime(ms: number, tags?: Tags): void
   databaseQueryTime(ms: number, tags?: Tags): void
@@ -22,22 +26,22 @@ export interface TechnicalMetrics {
 
 export function createBusinessMetrics(sink: MetricSink): BusinessMetrics {
   return {
-    ordersCreated: (count, tags) => sink.increment('orders.created', count, tags),
-    revenueProcessed: (amount, tags) => sink.gauge('revenue.processed', amount, tags),
-    conversionRate: (rate, tags) => sink.gauge('conversion.rate', rate, tags),
-    averageOrderValue: (value, tags) => sink.gauge('order.average_value', value, tags),
-    customerSignups: (count, tags) => sink.increment('customers.signups', count, tags),
-    cartAbandonment: (count, tags) => sink.increment('cart.abandoned', count, tags),
+    ordersCreated: (count, tags) => sink.increment(METRIC.ordersCreated, count, tags),
+    revenueProcessed: (amount, tags) => sink.gauge(METRIC.revenueProcessed, amount, tags),
+    conversionRate: (rate, tags) => sink.gauge(METRIC.conversionRate, rate, tags),
+    averageOrderValue: (value, tags) => sink.gauge(METRIC.averageOrderValue, value, tags),
+    customerSignups: (count, tags) => sink.increment(METRIC.customerSignups, count, tags),
+    cartAbandonment: (count, tags) => sink.increment(METRIC.cartAbandoned, count, tags),
   }
 }
 
 export function createTechnicalMetrics(sink: MetricSink): TechnicalMetrics {
   return {
-    apiResponseTime: (ms, tags) => sink.timing('api.response_time', ms, tags),
-    databaseQueryTime: (ms, tags) => sink.timing('database.query_time', ms, tags),
-    cacheHitRate: (rate, tags) => sink.gauge('cache.hit_rate', rate, tags),
-    errorRate: (count, tags) => sink.increment('errors.count', count, tags),
-    paymentFailureRate: (rate, tags) => sink.gauge('payments.failure_rate', rate, tags),
-    pageLoadTime: (ms, tags) => sink.timing('page.load_time', ms, tags),
+    apiResponseTime: (ms, tags) => sink.timing(METRIC.apiResponseTime, ms, tags),
+    databaseQueryTime: (ms, tags) => sink.timing(METRIC.databaseQueryDuration, ms, tags),
+    cacheHitRate: (rate, tags) => sink.gauge(METRIC.cacheHitRate, rate, tags),
+    errorRate: (count, tags) => sink.increment(METRIC.errors, count, tags),
+    paymentFailureRate: (rate, tags) => sink.gauge(METRIC.paymentFailureRate, rate, tags),
+    pageLoadTime: (ms, tags) => sink.timing(METRIC.pageLoadTime, ms, tags),
   }
 }

@@ -20,6 +20,19 @@ export interface MetricSink {
 
 export type MetricKind = 'increment' | 'gauge' | 'timing' | 'histogram'
 
+export type ServiceCheckStatus = 'ok' | 'warning' | 'critical' | 'unknown'
+
+export interface ServiceCheckOptions {
+  /** Shown beside the status; scrub it first. */
+  message?: string
+  tags?: Tags
+}
+
+/** A sink that also takes service checks (Datadog); core's `publishHealth` sends one per health check. */
+export interface ServiceCheckSink {
+  serviceCheck(name: string, status: ServiceCheckStatus, options?: ServiceCheckOptions): void
+}
+
 export const noopMetrics: MetricSink = {
   increment() {},
   gauge() {},
@@ -27,7 +40,7 @@ export const noopMetrics: MetricSink = {
   histogram() {},
 }
 
-function each(sinks: readonly MetricSink[], call: (sink: MetricSink) => void): void {
+function each<S>(sinks: readonly S[], call: (sink: S) => void): void {
   for (const sink of sinks) {
     try {
       call(sink)
@@ -44,14 +57,24 @@ async function settleAll(
   await Promise.allSettled(sinks.map(async (sink) => call(sink)))
 }
 
-/** Fan-out to several sinks; one failing sink does not stop the others. */
-export function multiMetrics(...sinks: MetricSink[]): MetricSink {
+/** Whether a sink also takes service checks. */
+export const takesServiceChecks = (sink: MetricSink): sink is MetricSink & ServiceCheckSink =>
+  typeof (sink as Partial<ServiceCheckSink>).serviceCheck === 'function'
+
+/**
+ * Fan-out to several sinks; one failing sink does not stop the others. Service checks go to the sinks that take
+ * them.
+ */
+export function multiMetrics(...sinks: MetricSink[]): MetricSink & ServiceCheckSink {
+  const serviceCheckSinks = sinks.filter(takesServiceChecks)
   return {
+    serviceCheck: (name, status, options) =>
+      each(serviceCheckSinks, (s) => s.serviceCheck(name, status, options)),
     increment: (name, value, tags) => each(sinks, (s) => s.increment(name, value, tags)),
     gauge: (name, value, tags) => each(sinks, (s) => s.gauge(name, value, tags)),
     timing: (name, ms, tags) => each(sinks, (s) => s.timing(name, ms, tags)),
     histogram: (name, value, tags) => each(sinks, (s) => s.histogram(name, value, tags)),
     flush: () => settleAll(sinks, (s) => s.flush?.()),
     close: () => settleAll(sinks, (s) => s.close?.()),
-  } satisfies MetricSink
+  } satisfies MetricSink & ServiceCheckSink
 }
