@@ -6,7 +6,7 @@ import {
   scrubSecrets,
   untilAborted,
 } from '@vivr/core'
-import { booleanOption, checkSettings } from '@vivr/core/internal'
+import { booleanOption, checkSettings, singleFlight } from '@vivr/core/internal'
 
 type StatusEvent = 'ready' | 'close' | 'end'
 
@@ -88,7 +88,7 @@ export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): O
 
   // A command sent on a connection that then goes mute cannot be taken back; while it is pending, later probes
   // wait on it instead of sending more, so at most one PING (and INFO) of ours is ever queued.
-  let inFlight: Promise<Attempt> | undefined
+  const ping = singleFlight(pingOnce)
 
   async function pingOnce(): Promise<Attempt> {
     // INFO only adds details: when it fails (an ACL without @dangerous, say), PING alone decides the status.
@@ -108,19 +108,6 @@ export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): O
     if (usedMemoryBytes !== undefined) details.usedMemoryBytes = usedMemoryBytes
     if (connectedClients !== undefined) details.connectedClients = connectedClients
     return { ok: true, details }
-  }
-
-  function ping(): Promise<Attempt> {
-    if (!inFlight) {
-      const current = pingOnce()
-      inFlight = current
-      // On failure too: a failed attempt must not answer every later probe.
-      const clear = () => {
-        if (inFlight === current) inFlight = undefined
-      }
-      current.then(clear, clear)
-    }
-    return inFlight
   }
 
   async function probe(signal: AbortSignal): Promise<CheckOutcome> {
