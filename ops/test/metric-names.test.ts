@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { unusedPort } from '@vivr/testkit'
+import { labelSchemasBySample, unusedPort } from '@vivr/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bucketBounds, labelNamesBySample, sampleNames, scrape, waitForHttp } from './support/exposition.js'
 import { type MetricsApp, startMetricsApp } from './support/metrics-app.js'
@@ -113,6 +113,11 @@ describe('metric names in ops/ against a real scrape of the app', () => {
     expect(labels('database_query_duration_seconds_bucket')).toEqual(
       expect.arrayContaining(['le', 'model', 'operation']),
     )
+  })
+
+  it('has one label schema per metric: every series of a metric carries the same label names', () => {
+    const mixed = [...labelSchemasBySample(exposition)].filter(([, schemas]) => schemas.size > 1)
+    expect(mixed.map(([sample, schemas]) => `${sample}: {${[...schemas].join('} {')}}`)).toEqual([])
   })
 
   it('exports the bucket bounds the HighResponseTime unit test uses, with the 5 s threshold on a bound', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
 import {
   type CloudWatchLogsServer,
+  labelSchemasBySample,
   type SentryServer,
   type StatsdListener,
   type StripeServer,
@@ -324,6 +325,9 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
     )
     expect(text).toMatch(/^database_query_duration_seconds_count\{[^}]*model="Order"/m)
     expect(text).toMatch(/^health_check_status\{check="database"[^}]*\} 1$/m)
+    // One label schema per metric: pages and API routes counted with the same tags.
+    const mixed = [...labelSchemasBySample(text)].filter(([, schemas]) => schemas.size > 1)
+    expect(mixed.map(([sample, schemas]) => `${sample}: {${[...schemas].join('} {')}}`)).toEqual([])
   })
 
   it('answers a thrown error with { error, requestId } and sends one Sentry event without credentials', async () => {

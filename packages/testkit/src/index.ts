@@ -15,6 +15,7 @@ export type {
   StoredLogEvent,
 } from './cloudwatch-logs-server.js'
 export { PUT_LOG_EVENTS_LIMITS, RETENTION_DAYS, startCloudWatchLogsServer } from './cloudwatch-logs-server.js'
+export { bucketBounds, labelNamesBySample, labelSchemasBySample, sampleNames } from './exposition.js'
 export type { LogLine, MemoryLogger } from './memory-logger.js'
 export { memoryLogger } from './memory-logger.js'
 export type { MemoryMetrics, RecordedMetric } from './memory-metrics.js'
