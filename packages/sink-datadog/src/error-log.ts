@@ -1,7 +1,8 @@
-import { type Clock, type Logger, messageOf, scrubSecrets, type TimerHandle } from '@vivr/core'
+import { type Clock, type Logger, messageOf, scrubSecrets } from '@vivr/core'
+import { createThrottledWarnings } from '@vivr/core/internal'
 
 export interface ThrottledErrorLog {
-  /** Counts the error and logs it, or folds it into the next summary when one was logged this interval. */
+  /** Logs the error at once, or folds it into the summary when one was logged this interval. */
   report(error: unknown): void
   /** Logs the pending summary now (on close) and stops the timer. */
   settle(): void
@@ -19,8 +20,9 @@ function codeOf(error: unknown): string | undefined {
 }
 
 /**
- * A dead agent fails every datagram; logging each would flood the app's own logs. The first error of an interval
- * is logged at once, later ones are counted and summed up in one line when the interval ends.
+ * Send errors as log warnings, on core's throttle: a dead agent fails every datagram, and a line each would flood
+ * the app's own logs. The first error of an interval is logged at once with its scrubbed `reason` and `code`;
+ * later ones are counted and summed up in one line (`suppressed`, `intervalMs`) when the interval ends.
  */
 export function createThrottledErrorLog(options: {
   logger: Logger
@@ -28,44 +30,16 @@ export function createThrottledErrorLog(options: {
   clock: Clock
   message: string
 }): ThrottledErrorLog {
-  const { logger, intervalMs, clock, message } = options
-  let lastLoggedAt = Number.NEGATIVE_INFINITY
-  let suppressed = 0
-  let lastSuppressed: unknown
-  let timer: TimerHandle | undefined
-
-  function log(error: unknown, extra: Record<string, unknown>) {
-    try {
-      logger.warn(message, { reason: scrubSecrets(messageOf(error)), code: codeOf(error), ...extra })
-    } catch {
-      // A broken logger must not turn a metrics problem into an app crash.
-    }
-  }
-
-  function summarize() {
-    timer = undefined
-    if (suppressed === 0) return
-    log(lastSuppressed, { suppressed, intervalMs })
-    lastLoggedAt = clock.now()
-    suppressed = 0
-    lastSuppressed = undefined
-  }
-
+  const { logger, message } = options
+  const warnings = createThrottledWarnings({
+    write: (line, fields) => logger.warn(line, fields),
+    intervalMs: options.intervalMs,
+    clock: options.clock,
+  })
   return {
     report(error) {
-      const now = clock.now()
-      if (now - lastLoggedAt >= intervalMs) {
-        lastLoggedAt = now
-        log(error, {})
-        return
-      }
-      suppressed++
-      lastSuppressed = error
-      timer ??= clock.setTimeout(summarize, Math.max(0, lastLoggedAt + intervalMs - now))
+      warnings.warn('send', message, { reason: scrubSecrets(messageOf(error)), code: codeOf(error) })
     },
-    settle() {
-      if (timer !== undefined) clock.clearTimeout(timer)
-      summarize()
-    },
+    settle: () => warnings.settle(),
   }
 }

@@ -121,7 +121,7 @@ describe('datadogMetrics', () => {
     expect(listener.lines).toEqual(Array(3).fill(`vivr.orders.created:1|c|#${GLOBAL_TAGS.join(',')}`))
   })
 
-  it('batches lines into datagrams of at most maxBufferSize bytes', async () => {
+  it('batches lines into datagrams of at most maxDatagramBytes bytes', async () => {
     const listener = await listen()
     const sink = sinkTo(listener)
     for (let i = 0; i < 300; i++) sink.timing('api.response_time', i, { route: `/api/products/${i}` })
@@ -132,9 +132,9 @@ describe('datadogMetrics', () => {
     expect(listener.metrics.map((m) => m.value)).toEqual(Array.from({ length: 300 }, (_, i) => i))
   })
 
-  it('counts bytes, not characters: multi-byte tags never push a datagram past maxBufferSize', async () => {
+  it('counts bytes, not characters: multi-byte tags never push a datagram past maxDatagramBytes', async () => {
     const listener = await listen()
-    const sink = sinkTo(listener, { maxBufferSize: 512 })
+    const sink = sinkTo(listener, { maxDatagramBytes: 512 })
     const city = 'Zürich–東京✓'.repeat(8) // 3-byte characters and a 2-byte one
     const emoji = '📦🚚'.repeat(10) // surrogate pairs, 4 bytes each
     for (let i = 0; i < 200; i++) sink.timing('shipping.time', i, { city, parcel: emoji })
@@ -252,7 +252,7 @@ describe('datadogMetrics', () => {
   it('logs the first error of an interval at once and sums the rest up when it ends', async () => {
     const listener = await listen()
     const logger = memoryLogger()
-    const sink = sinkTo(listener, { logger, errorLogIntervalMs: 200 })
+    const sink = sinkTo(listener, { logger, warnIntervalMs: 200 })
     sink.client.socket.close()
     for (let round = 0; round < 3; round++) {
       sink.timing('x', round)
@@ -282,7 +282,7 @@ describe('datadogMetrics', () => {
 
   it('sends service checks with escaped, size-bounded messages', async () => {
     const listener = await listen()
-    const sink = sinkTo(listener, { maxBufferSize: 512 })
+    const sink = sinkTo(listener, { maxDatagramBytes: 512 })
     sink.serviceCheck('health.database', 'critical', {
       message: 'connect ECONNREFUSED\nretry | later',
       tags: { check: 'database' },

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { createHealth, type Tags } from '@vivr/core'
+import { createHealth, publishHealth, type Tags } from '@vivr/core'
 import { type DatadogMetrics, datadogMetrics } from '@vivr/sink-datadog'
 import { memoryLogger, type StatsdListener, startStatsdListener } from '@vivr/testkit'
 import {
@@ -59,7 +59,7 @@ describe('datadogMetrics under hostile input', () => {
   beforeAll(async () => {
     pinDatadogEnv()
     listener = await startStatsdListener()
-    sink = datadogMetrics({ host: '127.0.0.1', port: listener.port, logger, maxBufferSize: MAX_BUFFER })
+    sink = datadogMetrics({ host: '127.0.0.1', port: listener.port, logger, maxDatagramBytes: MAX_BUFFER })
   })
   afterAll(async () => {
     await sink.close()
