@@ -1,3 +1,5 @@
+import { memberOf } from './validate.js'
+
 /** What to do about a failed CloudWatch Logs call. */
 export type Failure = 'missing' | 'retryable' | 'permanent'
 
@@ -27,17 +29,13 @@ const NETWORK_CODES = new Set([
   'ERR_SOCKET_CONNECTION_TIMEOUT',
 ])
 
-const field = (error: unknown, key: string): unknown =>
-  typeof error === 'object' && error !== null && key in error
-    ? (error as Record<string, unknown>)[key]
-    : undefined
-
 export function errorName(error: unknown): string {
-  const name = field(error, 'name')
+  const name = memberOf(error, 'name')
   return typeof name === 'string' ? name : 'Error'
 }
 
 /**
+ * Never throws, whatever was thrown.
  * ResourceNotFound → create what is missing; throttling, 5xx and network failures → retry with backoff;
  * everything else (access denied, invalid parameter, missing region or credentials) → permanent.
  */
@@ -45,11 +43,11 @@ export function classifyFailure(error: unknown): Failure {
   const name = errorName(error)
   if (name === 'ResourceNotFoundException') return 'missing'
   if (RETRYABLE_TYPES.has(name)) return 'retryable'
-  const status = (field(error, '$metadata') as { httpStatusCode?: unknown } | undefined)?.httpStatusCode
+  const status = memberOf(memberOf(error, '$metadata'), 'httpStatusCode')
   if (typeof status === 'number') return status >= 500 || status === 429 ? 'retryable' : 'permanent'
-  const code = field(error, 'code')
+  const code = memberOf(error, 'code')
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return 'retryable'
-  const message = field(error, 'message')
+  const message = memberOf(error, 'message')
   if (typeof message === 'string' && /socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/.test(message)) {
     return 'retryable'
   }

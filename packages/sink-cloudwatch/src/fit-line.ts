@@ -1,4 +1,4 @@
-import { truncateUtf8 } from './limits.js'
+import { MAX_EVENT_MESSAGE_BYTES, truncateUtf8 } from './limits.js'
 
 /** The field a cut JSON line gains: `{ originalBytes, removedBytes, droppedFields? }`. */
 export const TRUNCATION_FIELD = '_truncated'
@@ -468,4 +468,14 @@ function minimalObject(line: string, scan: Scan, maxBytes: number): string | und
   }
   const fitted = withMarker(members, scan.totalBytes, listDropped(line, dropped))
   return utf8(fitted) <= maxBytes ? fitted : undefined
+}
+
+/** A log line as one event message within the 256 KB limit: the message, its UTF-8 size, and whether it was cut. */
+export function eventMessage(line: string): { message: string; bytes: number; truncated: boolean } {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: a line this short fits, and is measured once.
+  if (line.length <= MAX_EVENT_MESSAGE_BYTES / 3) {
+    return { message: line, bytes: utf8(line), truncated: false }
+  }
+  const message = fitLine(line, MAX_EVENT_MESSAGE_BYTES)
+  return { message, bytes: utf8(message), truncated: message !== line }
 }

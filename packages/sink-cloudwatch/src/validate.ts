@@ -27,6 +27,16 @@ export function optionalFunction<T>(option: string, value: T | undefined): T | u
   return value
 }
 
+/** Reads `value[key]`; undefined when it cannot be read (a hostile getter or Proxy). */
+export function memberOf(value: unknown, key: string): unknown {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined
+  try {
+    return Reflect.get(value, key)
+  } catch {
+    return undefined
+  }
+}
+
 /** The retention periods CloudWatch Logs accepts. */
 export const RETENTION_IN_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
