@@ -3,13 +3,16 @@ import { neverThrows } from '@vivr/core/internal'
 import express, { type Request, type Response, type Router } from 'express'
 
 export interface HealthRoutesOptions {
-  /** Base path; `/live` and `/ready` hang below it. @default '/health' */
+  /** Base path; `/live`, `/ready` and `/startup` hang below it. @default '/health' */
   path?: string
   /** Add the routes to this router instead of a new `express.Router()`. */
   router?: Router
 }
 
-/** `GET <path>` (all checks), `<path>/live` and `<path>/ready`, answered by core's handlers. */
+/**
+ * `GET <path>` (all checks), `<path>/live`, `<path>/ready` and `<path>/startup` (Kubernetes' startup probe),
+ * answered by core's handlers (docs/health.md#endpoints).
+ */
 export function healthRoutes(health: Health, options: HealthRoutesOptions = {}): Router {
   const path = options.path ?? '/health'
   if (typeof path !== 'string' || !/^\/(.*[^/])?$/.test(path)) {
@@ -28,6 +31,7 @@ export function healthRoutes(health: Health, options: HealthRoutesOptions = {}):
   router.get(path, route(endpoints.health))
   router.get(`${base}/live`, route(endpoints.live))
   router.get(`${base}/ready`, route(endpoints.ready))
+  router.get(`${base}/startup`, route(endpoints.startup))
   return router
 }
 

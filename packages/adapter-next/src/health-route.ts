@@ -13,7 +13,15 @@ export function createLiveRoute(health: Health): { GET: HealthHandler } {
   return { GET: healthEndpoints(health).live }
 }
 
-/** `app/api/health/ready/route.ts`: checks tagged `ready`, or all when none is; 503 while shutting down. */
+/**
+ * `app/api/health/ready/route.ts`: checks tagged `ready`, or all when none is; 503 while marked not ready,
+ * blocked by a task, or shutting down.
+ */
 export function createReadyRoute(health: Health): { GET: HealthHandler } {
   return { GET: healthEndpoints(health).ready }
+}
+
+/** `app/api/health/startup/route.ts`, for Kubernetes' startup probe: 503 until every critical check passed once. */
+export function createStartupRoute(health: Health): { GET: HealthHandler } {
+  return { GET: healthEndpoints(health).startup }
 }

@@ -15,7 +15,9 @@ export type {
 } from './health/check.js'
 export { defineCheck, errorOutcome, outcomeOf } from './health/check.js'
 export type { CommonCheckOptions } from './health/check-options.js'
+export type { DampingOptions } from './health/damping.js'
 export type {
+  BlockReadinessOptions,
   DetailsPolicy,
   Health,
   HealthChange,
@@ -27,6 +29,7 @@ export { createHealth } from './health/health.js'
 export type { Policy, PolicyFunction, PolicyInput } from './health/policy.js'
 export { criticalityPolicy, errorCountPolicy } from './health/policy.js'
 export { publishHealth } from './health/publish.js'
+export type { BlockingTaskOutcome, HealthPhase } from './health/readiness.js'
 export type { Representation } from './health/render.js'
 export { HEALTH_JSON, negotiate, toHealthJson } from './health/render.js'
 export type { HealthMetrics, HealthReport } from './health/report.js'

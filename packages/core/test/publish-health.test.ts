@@ -43,21 +43,44 @@ describe('publishHealth', () => {
     publishHealth(health, multiMetrics(plain, datadogLike))
     await health.run()
 
-    const calls = plain.calls.map((c) => `${c.kind} ${c.name} ${JSON.stringify(c.tags ?? {})}`)
-    expect(calls).toEqual([
-      `gauge ${METRIC.healthCheckStatus} {"check":"database"}`,
-      `gauge ${METRIC.healthCheckLatency} {"check":"database"}`,
-      `gauge ${METRIC.healthCheckStatus} {"check":"payment"}`,
-      `gauge ${METRIC.healthCheckLatency} {"check":"payment"}`,
-      `gauge ${METRIC.healthStatus} {}`,
+    const calls = plain.calls.map(
+      (c) =>
+        `${c.kind} ${c.name} ${JSON.stringify(c.tags ?? {})} ${c.name === METRIC.healthCheckLatency ? 'ms' : c.value}`,
+    )
+    // Each check's series as its result comes in (in the order the runs finish), the overall one with the report.
+    expect(calls.slice(0, 4).sort()).toEqual([
+      `gauge ${METRIC.healthCheckLatency} {"check":"database"} ms`,
+      `gauge ${METRIC.healthCheckLatency} {"check":"payment"} ms`,
+      `gauge ${METRIC.healthCheckStatus} {"check":"database"} 1`,
+      `gauge ${METRIC.healthCheckStatus} {"check":"payment"} 0`,
     ])
-    expect(plain.calls.map((c) => c.value).filter((_, i) => i % 2 === 0)).toEqual([1, 0, 0.5])
+    expect(calls[4]).toBe(`gauge ${METRIC.healthStatus} {} 0.5`)
+    checks.sort((a, b) => a.name.localeCompare(b.name))
     expect(checks.map((c) => `${c.name}=${c.status}`)).toEqual([
       'health.database=ok',
       'health.payment=critical',
     ])
     expect(checks[1]?.message).toContain('declined')
     expect(checks[1]?.message).not.toContain('sk_live_51Habcdefghijklmnop')
+  })
+
+  it('publishes fresh results of any run (a readiness probe), never cached ones', async () => {
+    const metrics = memoryMetrics()
+    let runs = 0
+    const health = createHealth({
+      includeMetrics: false,
+      checks: [
+        { name: 'database', tags: ['ready'], cacheTtlMs: 60_000, run: () => void runs++ },
+        { name: 'search', critical: false, run: () => {} },
+      ],
+    })
+    publishHealth(health, metrics)
+    await health.readinessHandler(new Request('http://x/ready'))
+    await health.readinessHandler(new Request('http://x/ready'))
+    expect(runs).toBe(1)
+    expect(metrics.find(METRIC.healthCheckStatus).map((c) => c.tags)).toEqual([{ check: 'database' }])
+    // No full report yet: no overall status.
+    expect(metrics.find(METRIC.healthStatus)).toEqual([])
   })
 
   it('a sink that throws never reaches the health run, and unsubscribing stops the series', async () => {

@@ -1,4 +1,10 @@
-import { booleanOption, durationOption, nonEmptyStringOption, stringListOption } from '../validate.js'
+import {
+  booleanOption,
+  durationOption,
+  nonEmptyStringOption,
+  positiveIntegerOption,
+  stringListOption,
+} from '../validate.js'
 import type { Check } from './check.js'
 
 /** The options every check factory takes, validated the same way everywhere. */
@@ -14,11 +20,15 @@ export interface CommonCheckOptions {
   cacheTtlMs?: number
   /** Reuse an error result for this long instead. @default cacheTtlMs */
   errorCacheTtlMs?: number
+  /** Consecutive failed runs before the check reports `error` (until then `degraded`). @default 1 */
+  failAfter?: number
+  /** Consecutive good runs before a failing check reports ok again. @default 1 */
+  recoverAfter?: number
 }
 
 export type CheckSettings = Pick<
   Check,
-  'name' | 'critical' | 'timeoutMs' | 'tags' | 'cacheTtlMs' | 'errorCacheTtlMs'
+  'name' | 'critical' | 'timeoutMs' | 'tags' | 'cacheTtlMs' | 'errorCacheTtlMs' | 'failAfter' | 'recoverAfter'
 >
 
 /**
@@ -42,5 +52,9 @@ export function checkSettings(
     durationOption('errorCacheTtlMs', options.errorCacheTtlMs) ?? defaults.errorCacheTtlMs
   if (errorCacheTtlMs !== undefined) settings.errorCacheTtlMs = errorCacheTtlMs
   if (tags !== undefined) settings.tags = tags
+  const failAfter = positiveIntegerOption('failAfter', options.failAfter)
+  const recoverAfter = positiveIntegerOption('recoverAfter', options.recoverAfter)
+  if (failAfter !== undefined) settings.failAfter = failAfter
+  if (recoverAfter !== undefined) settings.recoverAfter = recoverAfter
   return settings
 }

@@ -39,6 +39,13 @@ export interface Check {
   cacheTtlMs?: number
   /** Reuse an error result for this long instead, so one failed probe does not stick for a whole `cacheTtlMs`. @default cacheTtlMs */
   errorCacheTtlMs?: number
+  /**
+   * Consecutive failed runs before the check reports `error`; until then `degraded`, saying it is failing.
+   * Damps a dependency that fails one probe in ten. @default 1
+   */
+  failAfter?: number
+  /** Consecutive good runs before a failing check reports ok again. @default 1 */
+  recoverAfter?: number
 }
 
 /** A check whose run always resolves to an outcome, never a bare value: what the kit's check packages return. */
@@ -46,7 +53,7 @@ export interface OutcomeCheck extends Check {
   run(context: CheckContext): Promise<CheckOutcome>
 }
 
-/** The result of one check as reported: the guide's `{ status, latency, message? }`. */
+/** The result of one check as reported: `{ status, latency, message? }` (docs/health.md#the-report). */
 export interface CheckResult {
   status: CheckStatus
   /** Milliseconds, integer. */
@@ -54,6 +61,11 @@ export interface CheckResult {
   message?: string
   /** The check's details, sanitized: plain JSON data (see {@link CheckOutcome.details}). */
   details?: Record<string, unknown>
+  /**
+   * What the last run itself saw, when flap damping (`failAfter` / `recoverAfter`) reports something else: a
+   * first failure reported as `degraded`, or a recovery not yet trusted.
+   */
+  raw?: { status: CheckStatus; message?: string }
 }
 
 /** Identity helper that gives a check literal its type. */

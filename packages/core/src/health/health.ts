@@ -14,6 +14,7 @@ import {
 import type { Check, CheckResult, CheckStatus, OverallStatus } from './check.js'
 import { type Policy, type PolicyInput, resolvePolicy } from './policy.js'
 import { createProbe, type Probe } from './probe.js'
+import { type BlockingTaskOutcome, createReadiness, type HealthPhase } from './readiness.js'
 import { type DetailLevel, renderReport, renderRunnerFailure } from './render.js'
 import { createProcessSampler, type HealthReport, processUptimeSeconds } from './report.js'
 import { createRequestRateMeter, type RequestRateMeter } from './request-rate.js'
@@ -49,7 +50,17 @@ export interface HealthOptions {
   includeMetrics?: boolean
   /** Runs per check kept for the status page's latency history. @default 30 */
   historySize?: number
+  /**
+   * The longest the process stays `starting` (the startup handler answering 503) waiting for every critical
+   * check to pass once; past it, startup answers 200 and readiness decides alone. @default no limit
+   */
+  startupTimeoutMs?: number
   clock?: Clock
+}
+
+export interface BlockReadinessOptions {
+  /** Past this, the task stops blocking readiness (reported as `timed out`). @default 60000 */
+  timeoutMs?: number
 }
 
 export interface RunOptions {
@@ -60,6 +71,8 @@ export interface RunOptions {
 export type HealthChange =
   | { kind: 'check'; name: string; previous: CheckStatus | undefined; current: CheckResult }
   | { kind: 'overall'; previous: OverallStatus | undefined; current: OverallStatus; report: HealthReport }
+  | { kind: 'phase'; previous: HealthPhase; current: HealthPhase; reason: string | undefined }
+  | { kind: 'blocking task'; name: string; outcome: BlockingTaskOutcome; message: string | undefined }
 
 export type HealthHandler = (request: Request) => Promise<Response>
 
@@ -67,8 +80,33 @@ export interface Health {
   run(options?: RunOptions): Promise<HealthReport>
   /** All checks. */
   handler: HealthHandler
-  /** One group of checks; a handler whose tags include `ready` also fails while shutting down. */
+  /**
+   * One group of checks; a handler whose tags include `ready` is a readiness handler: it also answers 503 while
+   * the process is not `ready` (starting, marked not ready, blocked by a task, shutting down).
+   */
   handlerFor(options: { tags: string[] }): HealthHandler
+  /**
+   * For Kubernetes' startup probe: 503 until every critical check has passed once (or `startupTimeoutMs`); it
+   * runs the ones that have not.
+   */
+  readonly startupHandler: HealthHandler
+  /**
+   * Readiness: the `ready`-tagged checks (all checks when none is tagged); 503 regardless while marked not
+   * ready, blocked by a task, or draining.
+   */
+  readonly readinessHandler: HealthHandler
+  /** `starting` → `ready` ⇄ `not ready` → `draining` (docs/health.md#states). */
+  readonly phase: HealthPhase
+  /** Readiness answers 503 with this reason until `markReady()`; liveness is unaffected. */
+  markNotReady(reason: string): void
+  markReady(): void
+  /**
+   * Not ready until `task` settles (either way) or its deadline passes, named in the readiness answer while it
+   * blocks: a cache warm-up, migrations, a first config load.
+   */
+  blockReadiness(name: string, task: PromiseLike<unknown>, options?: BlockReadinessOptions): void
+  /** Called with every fresh check result (not cached ones), from any run; returns an unsubscribe function. */
+  onResult(listener: (name: string, result: CheckResult) => void): () => void
   /** Called on every status transition of a check or of the whole; returns an unsubscribe function. */
   onChange(listener: (change: HealthChange) => void): () => void
   /** Called with every full report (all checks); returns an unsubscribe function. */
@@ -76,7 +114,7 @@ export interface Health {
   /** Background mode: run every `intervalMs`; handlers then answer from the last results without waiting. */
   start(options: { intervalMs: number }): void
   stop(): void
-  /** Readiness (and the full handler) answer 503 `shutting down` from now on; liveness stays 200. */
+  /** Readiness (and the full handler) answer 503 `shutting down` from now on; liveness stays 200. Final. */
   setShuttingDown(): void
   readonly isShuttingDown: boolean
   readonly requestRate: RequestRateMeter
@@ -104,6 +142,8 @@ function validate(options: HealthOptions): void {
     durationOption(`checks[${i}].timeoutMs`, check.timeoutMs, { allowZero: false })
     durationOption(`checks[${i}].cacheTtlMs`, check.cacheTtlMs)
     durationOption(`checks[${i}].errorCacheTtlMs`, check.errorCacheTtlMs)
+    positiveIntegerOption(`checks[${i}].failAfter`, check.failAfter)
+    positiveIntegerOption(`checks[${i}].recoverAfter`, check.recoverAfter)
   })
   durationOption('timeoutMs', options.timeoutMs, { allowZero: false })
   if (typeof options.policy !== 'function') oneOfOption('policy', options.policy, POLICIES)
@@ -113,6 +153,7 @@ function validate(options: HealthOptions): void {
     if (value !== undefined && typeof value !== 'string') throw new OptionError(option, value, 'a string')
   }
   booleanOption('includeMetrics', options.includeMetrics)
+  durationOption('startupTimeoutMs', options.startupTimeoutMs, { allowZero: false })
   const clock = options.clock
   if (
     clock !== undefined &&
@@ -150,17 +191,37 @@ export function createHealth(options: HealthOptions): Health {
   const historySize = positiveIntegerOption('historySize', options.historySize) ?? 30
   // One sanitizer per health (it caches verdicts): details are copied once, when a result is produced.
   const sanitize = createSanitizer(DETAILS_BOUNDS)
+  const resultListeners = new Set<(name: string, result: CheckResult) => void>()
+  const changeListeners = new Set<(change: HealthChange) => void>()
   const probes: Probe[] = options.checks.map((check) =>
-    createProbe(check, { timeoutMs, clock, historySize, sanitize }),
+    createProbe(check, {
+      timeoutMs,
+      clock,
+      historySize,
+      sanitize,
+      onResult: (result) => {
+        readiness.noteResult(check.name, result.status !== 'error')
+        for (const listener of resultListeners) neverThrows(listener)(check.name, result)
+      },
+    }),
   )
+  const readiness = createReadiness({
+    critical: probes.filter((probe) => probe.critical).map((probe) => probe.check.name),
+    startupTimeoutMs: options.startupTimeoutMs,
+    clock,
+    events: {
+      phase: (previous, current, reason) =>
+        emit(changeListeners, { kind: 'phase', previous, current, reason }),
+      task: (name, outcome, message) =>
+        emit(changeListeners, { kind: 'blocking task', name, outcome, message }),
+    },
+  })
   const longestTimeoutMs = Math.max(0, ...probes.map((probe) => probe.check.timeoutMs ?? timeoutMs))
   const history = () => Object.fromEntries(probes.map((probe) => [probe.check.name, probe.history()]))
 
-  const changeListeners = new Set<(change: HealthChange) => void>()
   const reportListeners = new Set<(report: HealthReport) => void>()
   const lastCheckStatus = new Map<string, CheckStatus>()
   let lastOverall: OverallStatus | undefined
-  let shuttingDown = false
   let background: { timer: unknown; latest: Promise<HealthReport>; reported: boolean } | undefined
 
   function emit<T>(listeners: Set<(value: T) => void>, value: T): void {
@@ -278,13 +339,22 @@ export function createHealth(options: HealthOptions): Health {
     }
   }
 
-  function makeHandler(tags: string[] | undefined): HealthHandler {
-    const failsWhenShuttingDown = tags === undefined || tags.includes('ready')
+  /**
+   * `full`: all checks, 503 only when draining; `readiness`: 503 while marked not ready, blocked by a task or
+   * draining, else the group's checks decide; `plain`: the group's checks alone (liveness).
+   */
+  function makeHandler(tags: string[] | undefined, gate: 'full' | 'readiness' | 'plain'): HealthHandler {
     return async (request) => {
       try {
         const level = await detailLevel(request)
-        if (shuttingDown && failsWhenShuttingDown) {
-          return renderReport(buildReport('unhealthy', {}, SHUTTING_DOWN), request, level, history)
+        const blocker =
+          gate === 'readiness'
+            ? readiness.readinessBlocker()
+            : gate === 'full' && readiness.phase() === 'draining'
+              ? SHUTTING_DOWN
+              : undefined
+        if (blocker !== undefined) {
+          return renderReport(buildReport('unhealthy', {}, blocker), request, level, history)
         }
         return renderReport(await run(tags ? { tags } : {}), request, level, history)
       } catch (error) {
@@ -292,6 +362,34 @@ export function createHealth(options: HealthOptions): Health {
       }
     }
   }
+
+  /**
+   * While starting, the startup probe runs the critical checks that have not passed once (in background mode the
+   * schedule does), so starting ends without anyone else running them.
+   */
+  const startupHandler: HealthHandler = async (request) => {
+    try {
+      const level = await detailLevel(request)
+      const pending = readiness.pendingStartup()
+      const checks =
+        pending.length > 0 && !background
+          ? (
+              await runProbes(
+                probes.filter((p) => pending.includes(p.check.name)),
+                false,
+                true,
+              )
+            ).checks
+          : {}
+      const blocker = readiness.startupBlocker()
+      const report = buildReport(blocker ? 'unhealthy' : 'healthy', checks, blocker ?? 'started')
+      return renderReport(report, request, level, history)
+    } catch (error) {
+      return renderRunnerFailure(failureMessage(error), timestampNow())
+    }
+  }
+
+  const readyTags = probes.some((probe) => probe.check.tags?.includes('ready')) ? ['ready'] : undefined
 
   function schedule(intervalMs: number): void {
     if (!background) return
@@ -314,10 +412,29 @@ export function createHealth(options: HealthOptions): Health {
 
   return {
     run,
-    handler: makeHandler(undefined),
+    handler: makeHandler(undefined, 'full'),
     handlerFor: ({ tags }) => {
       if (!Array.isArray(tags) || tags.length === 0) throw new OptionError('tags', tags, 'a non-empty array')
-      return makeHandler(tags)
+      return makeHandler(tags, tags.includes('ready') ? 'readiness' : 'plain')
+    },
+    startupHandler,
+    readinessHandler: makeHandler(readyTags, 'readiness'),
+    get phase() {
+      return readiness.phase()
+    },
+    markNotReady: (reason) => readiness.markNotReady(reason),
+    markReady: () => readiness.markReady(),
+    blockReadiness(name, task, blockOptions = {}) {
+      if (typeof name !== 'string' || name.trim() === '')
+        throw new OptionError('name', name, 'a non-empty string')
+      if (typeof task?.then !== 'function') throw new OptionError('task', task, 'a promise')
+      const blockTimeoutMs =
+        durationOption('timeoutMs', blockOptions.timeoutMs, { allowZero: false }) ?? 60_000
+      readiness.block(name, task, blockTimeoutMs)
+    },
+    onResult(listener) {
+      resultListeners.add(listener)
+      return () => resultListeners.delete(listener)
     },
     onChange(listener) {
       changeListeners.add(listener)
@@ -349,10 +466,10 @@ export function createHealth(options: HealthOptions): Health {
       background = undefined
     },
     setShuttingDown() {
-      shuttingDown = true
+      readiness.drain()
     },
     get isShuttingDown() {
-      return shuttingDown
+      return readiness.phase() === 'draining'
     },
     requestRate,
     checkNames: probes.map((p) => p.check.name),

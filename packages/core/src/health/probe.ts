@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js'
 import { messageOf } from '../message.js'
 import { scrubSecrets } from '../scrub.js'
 import { type Check, type CheckOutcome, type CheckResult, outcomeOf } from './check.js'
+import { createDamper } from './damping.js'
 import type { HistoryPoint } from './status-page.js'
 
 /** The last resort when not even a message can be made of what a check did: a fixed, readable message. */
@@ -33,6 +34,8 @@ export interface ProbeDefaults {
   historySize: number
   /** Makes a check's `details` JSON-safe, redacted and bounded (core's `createSanitizer`). */
   sanitize: (value: unknown) => unknown
+  /** Called with every fresh result (after damping), never with a cached one; must not throw. */
+  onResult?: (result: CheckResult) => void
 }
 
 /** The outcome of a throw or rejection, with anything at all thrown; never throws itself. */
@@ -55,6 +58,7 @@ export function createProbe(check: Check, defaults: ProbeDefaults): Probe {
   const cacheTtlMs = check.cacheTtlMs ?? 0
   const errorCacheTtlMs = check.errorCacheTtlMs ?? cacheTtlMs
   const { clock, sanitize } = defaults
+  const damp = createDamper({ failAfter: check.failAfter ?? 1, recoverAfter: check.recoverAfter ?? 1 })
   let pendingRun: Promise<CheckOutcome> | undefined
   let shared: { result: Promise<CheckResult>; keepsAlive: boolean; deadlineAt: number } | undefined
   let lastResult: CheckResult | undefined
@@ -76,11 +80,13 @@ export function createProbe(check: Check, defaults: ProbeDefaults): Probe {
     return run
   }
 
-  function record(result: CheckResult): CheckResult {
+  function record(raw: CheckResult): CheckResult {
+    const result = damp(raw)
     lastResult = result
     lastAt = clock.now()
     history.push({ at: lastAt, status: result.status, latency: result.latency })
     if (history.length > defaults.historySize) history.shift()
+    defaults.onResult?.(result)
     return result
   }
 

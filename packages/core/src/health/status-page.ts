@@ -66,6 +66,12 @@ export const STATUS_PAGE_CSP =
 const WIDTH = 160
 const HEIGHT = 32
 
+/** Beside a damped status, what the last run itself saw (`failAfter` / `recoverAfter`). */
+function rawBadge(raw: CheckStatus | undefined): string {
+  if (raw === undefined) return ''
+  return ` <span class="raw" title="last run, before damping">last run: <span class="badge s-${statusClass(raw)}">${escapeHtml(raw)}</span></span>`
+}
+
 /** Latency over the last runs as an inline SVG polyline, each run a dot in its status colour. */
 export function sparkline(points: readonly HistoryPoint[]): string {
   if (points.length === 0) return ''
@@ -104,7 +110,7 @@ export function renderStatusPage(
             result,
           ]) => `<tr data-check="${escapeHtml(name)}" data-status="${escapeHtml(result.status)}">
 <th scope="row">${escapeHtml(name)}</th>
-<td><span class="badge s-${statusClass(result.status)}">${escapeHtml(result.status)}</span></td>
+<td><span class="badge s-${statusClass(result.status)}">${escapeHtml(result.status)}</span>${rawBadge(result.raw?.status)}</td>
 <td class="num">${escapeHtml(result.latency)} ms</td>
 <td>${sparkline(history[name] ?? [])}</td>
 <td class="msg">${escapeHtml(result.message ?? '')}</td></tr>`,

@@ -66,7 +66,11 @@ export function createHttpTelemetry(options: HttpTelemetryOptions = {}): HttpTel
       requestRate?.mark()
       const startedAt = performance.now()
       return ({ method, route, statusCode, path }) => {
-        const duration = recordHttpRequest(metrics, { method, route, statusCode }, performance.now() - startedAt)
+        const duration = recordHttpRequest(
+          metrics,
+          { method, route, statusCode },
+          performance.now() - startedAt,
+        )
         if (logs) logger.info('request completed', { method, route, path, statusCode, duration, requestId })
       }
     },

@@ -22,19 +22,22 @@ export function errorStatus(error: unknown): number {
 }
 
 /**
- * The three health endpoints every adapter mounts: all checks; `live` (checks tagged `live`: usually none, so
- * 200 unless the process is broken); `ready` (checks tagged `ready` — or, when no check carries that tag, all
- * checks, where under the default policy only a critical one turns the answer into 503).
+ * The four health endpoints every adapter mounts (docs/health.md#endpoints): all checks; `live` (checks tagged
+ * `live`: usually none, so 200 unless the process is broken; never depends on the phase); `ready` (checks tagged
+ * `ready`, or all checks when none is, and the phase must be `ready`); `startup` (503 until every critical check
+ * has passed once).
  */
 export function healthEndpoints(health: Health): {
   health: HealthHandler
   live: HealthHandler
   ready: HealthHandler
+  startup: HealthHandler
 } {
   return {
     health: health.handler,
     live: health.handlerFor({ tags: ['live'] }),
-    ready: health.tags.includes('ready') ? health.handlerFor({ tags: ['ready'] }) : health.handler,
+    ready: health.readinessHandler,
+    startup: health.startupHandler,
   }
 }
 
