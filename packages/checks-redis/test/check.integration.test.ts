@@ -206,6 +206,43 @@ describe('outage drills against a redis-server of our own', () => {
     expect(unhandled).toEqual([])
   })
 
+  it('flapping (paused for one probe in three) stays degraded under failAfter: 3 and makes one incident', async () => {
+    client = appClient({ host: '127.0.0.1', port: server.port })
+    await ready(client)
+    /** Runs the same pause/resume schedule against a health with these damping options; returns its transitions. */
+    async function drill(damping: { failAfter?: number; recoverAfter?: number }) {
+      const health = createHealth({
+        includeMetrics: false,
+        checks: [redisCheck(client, { timeoutMs: 150, ...damping })],
+      })
+      const transitions: string[] = []
+      health.onChange((change) => {
+        if (change.kind === 'check') transitions.push(change.current.status)
+      })
+      const seen = new Set<string>()
+      await health.run()
+      for (let cycle = 0; cycle < 8; cycle++) {
+        server.pause()
+        try {
+          seen.add((await health.run()).checks.cache?.status ?? 'missing')
+        } finally {
+          server.resume()
+        }
+        for (let good = 0; good < 2; good++) seen.add((await health.run()).checks.cache?.status ?? 'missing')
+      }
+      for (let good = 0; good < 3; good++) await health.run()
+      return { transitions, seen }
+    }
+    const damped = await drill({ failAfter: 3, recoverAfter: 3 })
+    expect(damped.seen.has('error')).toBe(false)
+    expect(damped.transitions).toEqual(['ok', 'degraded', 'ok'])
+    // Control: the same schedule without damping pages on every pause.
+    const raw = await drill({})
+    expect(raw.seen.has('error')).toBe(true)
+    expect(raw.transitions.length).toBeGreaterThanOrEqual(15)
+    expect(unhandled).toEqual([])
+  })
+
   it('still answers ok, without details, when an ACL denies INFO', async () => {
     const admin = appClient({ host: '127.0.0.1', port: server.port })
     try {
