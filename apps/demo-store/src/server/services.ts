@@ -145,7 +145,10 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
   const health = createHealth({
     checks: [
       prismaCheck(database.client, { timeoutMs: 1000, tags: ['ready'] }),
-      redis ? redisCheck(redis, { timeoutMs: 500 }) : notConfigured('cache', REDIS_NOT_CONFIGURED),
+      // A cache that misses one probe in ten degrades; three misses in a row are an outage (docs/health.md#flap-damping).
+      redis
+        ? redisCheck(redis, { timeoutMs: 500, failAfter: 3, recoverAfter: 2 })
+        : notConfigured('cache', REDIS_NOT_CONFIGURED),
       // Background runs never make a probe wait, so Stripe gets a generous deadline (results are cached 60 s).
       stripeCheck(payments.stripe, { timeoutMs: 3000 }),
     ],
@@ -153,6 +156,20 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
     version: config.version,
   })
   health.onChange((change) => {
+    if (change.kind === 'phase') {
+      logger.info('Health phase changed', {
+        previous: change.previous,
+        phase: change.current,
+        reason: change.reason,
+      })
+      return
+    }
+    if (change.kind === 'blocking task') {
+      const fields = { task: change.name, outcome: change.outcome, reason: change.message }
+      if (change.outcome === 'done') logger.info('Readiness task finished', fields)
+      else logger.warn('Readiness task did not finish', fields)
+      return
+    }
     if (change.kind !== 'check' || (change.previous === undefined && change.current.status === 'ok')) return
     const { name, previous, current } = change
     const fields = {
@@ -236,6 +253,12 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
   void Promise.race([warmUp, warmUpBound]).then(() => {
     if (backgroundChecks) health.start({ intervalMs: config.healthIntervalMs })
   })
+  // Not ready until the catalog is in the cache: the first shoppers get cached pages, not a cold database.
+  health.blockReadiness(
+    'catalog cache warm-up',
+    warmUp.then(() => catalog.list()),
+    { timeoutMs: 10_000 },
+  )
 
   // Hooks run in reverse: requests finish first, then dependencies close, then telemetry flushes. The logger
   // (CloudWatch included) is flushed by the lifecycle itself, after its last line.
