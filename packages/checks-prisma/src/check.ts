@@ -48,7 +48,7 @@ export interface PrismaCheckOptions extends CommonCheckOptions {
 }
 
 /**
- * The guide's database check, ``$queryRaw`SELECT 1` ``, with a deadline that holds when the pool is exhausted or
+ * The database check (docs/health.md#the-kits-checks), ``$queryRaw`SELECT 1` ``, with a deadline that holds when the pool is exhausted or
  * the server never answers, and failure messages scrubbed of connection strings and passwords.
  */
 export function prismaCheck(prisma: PrismaQueryable, options: PrismaCheckOptions = {}): OutcomeCheck {

@@ -76,7 +76,7 @@ function whenReady(redis: RedisLike, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * The guide's cache check, `PING`, that answers within its deadline whatever state the app's ioredis client is
+ * The cache check (docs/health.md#the-kits-checks), `PING`, that answers within its deadline whatever state the app's ioredis client is
  * in, and never changes that client: no options touched, no listener or queued command left behind.
  */
 export function redisCheck(redis: RedisLike, options: RedisCheckOptions = {}): OutcomeCheck {

@@ -81,7 +81,7 @@ function stripeOutcome(error: unknown): CheckOutcome {
 }
 
 /**
- * The guide's payment check: `balance.retrieve()`, or `degraded` / `Stripe not configured` when there is no
+ * The payment check (docs/health.md#the-kits-checks): `balance.retrieve()`, or `degraded` / `Stripe not configured` when there is no
  * client. The request has the check's own timeout and no retries, results are cached for `cacheTtlMs`, and a
  * Stripe outage degrades the service rather than failing readiness unless `critical` is set.
  */

@@ -4,14 +4,14 @@ import { errorName } from './failures.js'
 import { LOG_GROUP_NAME, requiredString, retentionInDays } from './validate.js'
 
 export interface EnsureLogGroupOptions extends ClientOptions {
-  /** The guide's `/vivr/production/app`. */
+  /** E.g. `/vivr/production/app`. */
   logGroupName: string
-  /** @default 30 (the guide's retention) */
+  /** @default 30 */
   retentionInDays?: number
 }
 
 /**
- * The guide's `aws logs create-log-group` + `put-retention-policy` as code, safe to run on every deploy:
+ * `aws logs create-log-group` + `put-retention-policy` as code, safe to run on every deploy:
  * an existing group is kept (its retention is set again). Errors other than "already exists" are thrown.
  */
 export async function ensureLogGroup(options: EnsureLogGroupOptions): Promise<{ created: boolean }> {

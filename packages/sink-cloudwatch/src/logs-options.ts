@@ -24,7 +24,7 @@ export interface DropInfo {
 }
 
 export interface CloudWatchLogsOptions extends ClientOptions {
-  /** The guide's `/vivr/production/app`. */
+  /** E.g. `/vivr/production/app`. */
   logGroupName: string
   /** A fixed stream. @default `<YYYY-MM-DD>/<instanceId>`, rolling over at midnight UTC */
   logStreamName?: string
@@ -56,7 +56,7 @@ export interface CloudWatchLogsOptions extends ClientOptions {
   warnIntervalMs?: number
   /**
    * Where lines go that CloudWatch will never take (access denied, invalid parameter), lines left at close and
-   * lines written after close — the guide's console fallback. @default one line to stderr
+   * lines written after close — a console fallback (docs/shutdown.md#what-each-package-registers). @default one line to stderr
    */
   fallback?: (line: string) => void
   /** For this destination's own warnings. @default JSON lines to `fallback` */

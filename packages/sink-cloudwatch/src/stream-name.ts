@@ -8,7 +8,7 @@ export function defaultInstanceId(): string {
 }
 
 /**
- * The guide's daily stream (`YYYY-MM-DD`, UTC) plus an instance id, so several instances never share a stream:
+ * A daily stream (`YYYY-MM-DD`, UTC) plus an instance id, so several instances never share a stream:
  * `2026-11-26/ip-10-0-1-5-4821`. The name for a timestamp rolls over at midnight UTC.
  */
 export function dailyStreamNamer(instanceId: string): (timestamp: number) => string {

@@ -1,6 +1,7 @@
 /**
  * Every setting the store reads, from the environment, in one place (`.env.example` documents each). Optional
- * dependencies follow the guide's pattern: not configured → the feature degrades with a message that says so.
+ * dependencies follow one pattern: not configured → the feature degrades with a message that says so
+ * (docs/health.md#the-kits-checks).
  */
 export interface StoreConfig {
   /** `vivr-web` (Next.js) or `vivr-api` (Express): the `service` of logs, metrics and errors. */

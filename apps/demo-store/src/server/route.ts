@@ -5,7 +5,7 @@ import { getServices } from './runtime.js'
 /**
  * A Next.js route handler observed by @vivr/adapter-next (request id in and out, request context on every log
  * line, `http.requests` / `http.request.duration` by route template, a thrown error answered `{ error,
- * requestId }` and reported), plus the guide's `api.response_time`, and shutdown waiting for it to finish.
+ * requestId }` and reported), plus `api.response_time`, and shutdown waiting for it to finish.
  */
 export function route<R extends Request, A extends unknown[]>(template: string, handler: FetchHandler<R, A>) {
   const observed = withObservability(handler, { route: template })

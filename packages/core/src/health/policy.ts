@@ -18,7 +18,7 @@ export const criticalityPolicy: PolicyFunction = (results) => {
   return degraded ? 'degraded' : 'healthy'
 }
 
-/** The guide's rule: no errors → healthy, one → degraded, two or more → unhealthy. */
+/** No errors → healthy, one → degraded, two or more → unhealthy (docs/health.md#overall-status). */
 export const errorCountPolicy: PolicyFunction = (results) => {
   const errors = results.filter((r) => r.status === 'error').length
   return errors === 0 ? 'healthy' : errors === 1 ? 'degraded' : 'unhealthy'

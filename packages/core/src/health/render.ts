@@ -35,7 +35,7 @@ export function httpStatusFor(status: OverallStatus): number {
 
 export type Representation = 'json' | 'health+json' | 'html'
 
-/** What the request asked for: health+json or HTML when named in Accept, else the guide's JSON. */
+/** What the request asked for: health+json or HTML when named in Accept, else the seed JSON (docs/health.md#renderings). */
 export function negotiate(request: Request | undefined): Representation {
   const accept = request?.headers.get('accept')?.toLowerCase() ?? ''
   if (accept.includes(HEALTH_JSON)) return 'health+json'
@@ -78,7 +78,7 @@ export function toHealthJson(report: HealthReport, withDetails: boolean): Record
   return body
 }
 
-/** The guide's JSON at a detail level: check `details` objects only at `full`. */
+/** The seed JSON at a detail level: check `details` objects only at `full` (docs/health.md#details-policy). */
 function toJsonBody(report: HealthReport, level: DetailLevel): unknown {
   if (level === 'status') return { status: report.status }
   if (level === 'full') return report

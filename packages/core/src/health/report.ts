@@ -1,6 +1,6 @@
 import type { CheckResult, OverallStatus } from './check.js'
 
-/** The guide's health JSON. */
+/** The health JSON (docs/health.md#the-report). */
 export interface HealthReport {
   status: OverallStatus
   /** ISO-8601 */

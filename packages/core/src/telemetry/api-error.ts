@@ -15,7 +15,7 @@ export interface ApiErrorDeps {
   logger: Logger
   /** 'production' hides the message from the response. @default process.env.NODE_ENV */
   environment?: string
-  /** The report level for an error. @default the guide's rule: 'error' when the message mentions Database, else 'info' */
+  /** The report level for an error. @default 'error' when the message mentions Database, else 'info' (docs/errors.md#the-level-rule) */
   levelFor?: (error: Error) => ErrorLevel
 }
 
@@ -38,7 +38,7 @@ function asError(error: unknown, message: string): Error {
 }
 
 /**
- * The guide's API error handler, framework-neutral: reports the error (tags `{ type: 'api_error', route }`,
+ * The API error handler (docs/errors.md#report-and-log), framework-neutral: reports the error (tags `{ type: 'api_error', route }`,
  * extra `{ userId }`), logs it (with the reporter's `eventId`), and returns the body to send: one request, one id, so
  * the body's `requestId` is the request's own. In production the body never carries the message.
  */

@@ -19,7 +19,7 @@ export const noopReporter: ErrorReporter = {
   captureException: () => undefined,
 }
 
-/** The guide's rule for which production errors matter. */
+/** Which production errors matter (docs/errors.md#the-level-rule). */
 export function isCriticalError(error: unknown): boolean {
   try {
     return error instanceof Error && /database|payment|auth|security/i.test(messageOf(error))

@@ -1,7 +1,7 @@
 import { METRIC } from '../vocabulary.js'
 import type { MetricSink, Tags } from './metrics.js'
 
-/** The guide's business KPIs; names in the vocabulary (docs/vocabulary.md). */
+/** The business KPIs; names in the vocabulary (docs/vocabulary.md#the-table). */
 export interface BusinessMetrics {
   ordersCreated(count: number, tags?: Tags): void
   revenueProcessed(amount: number, tags?: Tags): void
@@ -12,8 +12,8 @@ export interface BusinessMetrics {
 }
 
 /**
- * The guide's technical metrics; names in the vocabulary, durations in milliseconds. Query time is
- * `database.query.duration`, the name checks-prisma records (the guide's `database.query_time` is gone).
+ * The technical metrics; names in the vocabulary (docs/vocabulary.md#the-table), durations in milliseconds. Query time is
+ * `database.query.duration`, the name checks-prisma records (`database.query_time` is gone).
  */
 export interface TechnicalMetrics {
   apiResponseTime(ms: number, tags?: Tags): void

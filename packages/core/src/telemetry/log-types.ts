@@ -1,6 +1,6 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
-/** The guide's context fields, typed; any other JSON-safe field is allowed too. */
+/** The context fields every line may carry, typed; any other JSON-safe field is allowed too (docs/layers.md#how-data-flows). */
 export interface LogContext {
   userId?: string
   orderId?: string

@@ -127,7 +127,7 @@ function defaultLevel(): LogLevel {
 }
 
 /**
- * The guide's structured logger on pino: one JSON object per line,
+ * The structured logger on pino (docs/layers.md#how-data-flows, docs/scrubbing.md): one JSON object per line,
  * `{ level: 'INFO', timestamp, message, service?, environment?, version?, ...requestContext, ...context }`.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {

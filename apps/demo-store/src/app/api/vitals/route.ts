@@ -5,7 +5,7 @@ export const dynamic = 'force-dynamic'
 
 const pageOf = createRouteMatcher(['/', '/products/[slug]', '/cart', '/checkout', '/orders/[id]'])
 
-/** The browser's page-load beacon → the guide's page.load_time timing, tagged by page template. */
+/** The browser's page-load beacon → the page.load_time timing (docs/vocabulary.md#the-table), tagged by page template. */
 export async function POST(request: Request): Promise<Response> {
   const body: unknown = await request.json().catch(() => undefined)
   if (typeof body === 'object' && body !== null) {
