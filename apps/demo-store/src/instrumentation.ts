@@ -1,5 +1,6 @@
 import * as Sentry from '@sentry/nextjs'
 import { registerObservability } from '@vivr/adapter-next'
+import { sentryOptions } from '@vivr/sink-sentry'
 import type { Services } from './server/services'
 
 // The storefront's services (logger, metric sinks, health, lifecycle…) are built in register(), on the server
@@ -8,10 +9,11 @@ let services: Services | undefined
 
 const observability = registerObservability({
   service: 'vivr-web',
-  // Sentry.init with the kit's shared options and beforeSend (SENTRY_DSN); without a DSN, no Sentry at all.
-  ...(process.env.SENTRY_DSN ? { sentry: { sdk: Sentry } } : {}),
   logger: () => services!.logger,
   metrics: () => services!.metrics,
+  // sink-sentry's reporter over @sentry/nextjs when SENTRY_DSN is set (onRequestError then hands Next.js's
+  // request errors to Sentry.captureRequestError), else a no-op.
+  reporter: () => services!.reporter,
   requestRate: { mark: () => services?.health.requestRate.mark() },
 })
 
@@ -22,6 +24,8 @@ const observability = registerObservability({
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs' || process.env.NEXT_PHASE === 'phase-production-build') return
+  // Sentry.init with the kit's shared options and beforeSend; without a DSN, no Sentry at all.
+  if (process.env.SENTRY_DSN) Sentry.init(sentryOptions({ dsn: process.env.SENTRY_DSN }))
   const { getServices } = await import('./server/runtime')
   services = getServices()
   await observability.register()

@@ -4,8 +4,8 @@ export type { CountRequestsOptions } from './proxy.js'
 export { countRequests } from './proxy.js'
 export type {
   NextErrorContext,
+  NextErrorReporter,
   NextRequestInfo,
-  NextSentryLike,
   RegisterOptions,
   ShutdownOptions,
 } from './register.js'

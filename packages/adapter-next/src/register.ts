@@ -8,7 +8,6 @@ import {
 } from '@vivr/core'
 import { durationOption, neverThrows } from '@vivr/core/internal'
 import { createLifecycle, createLogger, type Lifecycle } from '@vivr/core/node'
-import { type SentryLike, type SentryOptionsInput, sentryOptions, sentryReporter } from '@vivr/sink-sentry'
 import { getObservability, type Observability, registerOnce } from './registry.js'
 
 /** What Next.js passes to `onRequestError` (instrumentation.ts). */
@@ -24,23 +23,32 @@ export interface NextErrorContext {
   [field: string]: unknown
 }
 
-/** The part of `import * as Sentry from '@sentry/nextjs'` used on the server. */
-export interface NextSentryLike extends SentryLike {
-  init(options: Record<string, unknown>): unknown
+/**
+ * An ErrorReporter that may also take Next.js's request errors whole, with the request and route (sink-sentry's
+ * `sentryReporter` over `@sentry/nextjs` does). Without `captureRequestError`, `onRequestError` uses
+ * `captureException`.
+ */
+export interface NextErrorReporter extends ErrorReporter {
   captureRequestError?(error: unknown, request: NextRequestInfo, context: NextErrorContext): unknown
 }
 
 export interface RegisterOptions {
   /** The `service` field of every log line. */
   service?: string
-  /** Sentry, initialised with sink-sentry's defaults and beforeSend; `dsn` defaults to SENTRY_DSN. */
-  sentry?: SentryOptionsInput & { sdk: NextSentryLike }
   /** @default createLogger({ service }) */
   logger?: Logger | (() => Logger)
   /** Built in register(), once per process (a factory keeps sockets out of the build). @default noopMetrics */
   metrics?: MetricSink | (() => MetricSink | Promise<MetricSink>)
-  /** @default sentryReporter(sentry.sdk) with Sentry, else noopReporter */
-  reporter?: ErrorReporter
+  /**
+   * Where errors go, built in register(), once per process: e.g. `() => { Sentry.init(sentryOptions(...)); return
+   * sentryReporter(Sentry) }` with @vivr/sink-sentry. Flushed on shutdown when it has `flush`. @default noopReporter
+   */
+  reporter?: NextErrorReporter | (() => NextErrorReporter | Promise<NextErrorReporter>)
+  /**
+   * @deprecated Removed: call `Sentry.init(sentryOptions(...))` yourself and pass `reporter: sentryReporter(Sentry)`
+   * (both from @vivr/sink-sentry). Passing it throws an OptionError that says so.
+   */
+  sentry?: never
   /** Marked on every observed request, e.g. `health.requestRate`. */
   requestRate?: { mark(): void }
   /**
@@ -48,7 +56,7 @@ export interface RegisterOptions {
    * `NEXT_MANUAL_SIG_HANDLE=1` in the environment of `next start` (Next.js then leaves the signals to us); without
    * it, register() logs a warning and installs nothing. On SIGTERM/SIGINT: readiness answers 503, the drain delay
    * passes, hooks run (yours from `getObservability().lifecycle.onShutdown`, then the metric sinks closed and
-   * Sentry flushed), logs flushed, exit 0 (1 past `timeoutMs`). core's `createLifecycle`.
+   * the reporter flushed), logs flushed, exit 0 (1 past `timeoutMs`). core's `createLifecycle`.
    */
   shutdown?: ShutdownOptions
 }
@@ -64,16 +72,16 @@ export interface ShutdownOptions {
 
 /**
  * For instrumentation.ts: `export const { register, onRequestError } = registerObservability({ ... })`.
- * `register()` initialises Sentry, the logger and the metric sinks once per process (Node.js runtime only);
- * withObservability and countRequests then use them by default.
+ * `register()` builds the logger, the metric sinks and the error reporter once per process (Node.js runtime
+ * only); withObservability and countRequests then use them by default.
  */
 export function registerObservability(options: RegisterOptions = {}) {
-  const sentry = options.sentry
-  if (sentry !== undefined && typeof sentry?.sdk?.init !== 'function') {
+  if (options.sentry !== undefined) {
     throw new OptionError(
-      'sentry.sdk',
-      sentry?.sdk,
-      "the Sentry namespace (import * as Sentry from '@sentry/nextjs')",
+      'sentry',
+      options.sentry,
+      'no `sentry` option (removed): call `Sentry.init(sentryOptions({ dsn: process.env.SENTRY_DSN }))` yourself ' +
+        '(e.g. in a `reporter` factory) and pass `reporter: sentryReporter(Sentry)`, both from @vivr/sink-sentry',
     )
   }
   const instanceOrFactory = (option: unknown, name: string) => {
@@ -83,6 +91,7 @@ export function registerObservability(options: RegisterOptions = {}) {
   }
   instanceOrFactory(options.logger, 'logger')
   instanceOrFactory(options.metrics, 'metrics')
+  instanceOrFactory(options.reporter, 'reporter')
   const shutdown = options.shutdown
   if (shutdown !== undefined) {
     if (typeof shutdown !== 'object' || shutdown === null) {
@@ -93,18 +102,16 @@ export function registerObservability(options: RegisterOptions = {}) {
   }
 
   async function setup(): Promise<Observability> {
-    if (sentry) {
-      const { sdk, ...input } = sentry
-      sdk.init({ ...sentryOptions({ dsn: process.env.SENTRY_DSN, ...input }) })
-    }
+    // The reporter first: an error reporter initialised early covers what the rest of the setup throws.
+    const reporter =
+      typeof options.reporter === 'function' ? await options.reporter() : (options.reporter ?? noopReporter)
     const logger =
       typeof options.logger === 'function'
         ? options.logger()
         : (options.logger ?? createLogger({ service: options.service }))
     const metrics =
       typeof options.metrics === 'function' ? await options.metrics() : (options.metrics ?? noopMetrics)
-    const reporter = options.reporter ?? (sentry ? sentryReporter(sentry.sdk) : noopReporter)
-    const lifecycle = shutdown ? gracefulShutdown(shutdown, logger, metrics, sentry?.sdk) : undefined
+    const lifecycle = shutdown ? gracefulShutdown(shutdown, logger, metrics, reporter) : undefined
     return { logger, metrics, reporter, requestRate: options.requestRate, lifecycle }
   }
 
@@ -123,10 +130,11 @@ export function registerObservability(options: RegisterOptions = {}) {
         if (!current) return
         const route = context?.routePath
         try {
-          if (!options.reporter && sentry?.sdk.captureRequestError)
-            sentry.sdk.captureRequestError(error, request, context)
+          const reporter: NextErrorReporter = current.reporter
+          if (typeof reporter.captureRequestError === 'function')
+            reporter.captureRequestError(error, request, context)
           else
-            current.reporter.captureException(error, {
+            reporter.captureException(error, {
               tags: { type: 'request_error', route },
               extra: { routeType: context?.routeType },
             })
@@ -148,7 +156,7 @@ function gracefulShutdown(
   options: ShutdownOptions,
   logger: Logger,
   metrics: MetricSink,
-  sentry: SentryLike | undefined,
+  reporter: ErrorReporter,
 ): Lifecycle | undefined {
   // `next build` may load instrumentation.ts too: a build process has nothing to drain.
   if (process.env.NEXT_PHASE === 'phase-production-build') return undefined
@@ -166,7 +174,9 @@ function gracefulShutdown(
     logger,
   })
   // Registered first, so they run last: your hooks (database pools…) close before the sinks flush.
-  if (sentry) lifecycle.onShutdown('sentry', () => sentry.flush(2000), { timeoutMs: 3000 })
+  if (typeof reporter.flush === 'function') {
+    lifecycle.onShutdown('error reporter', () => reporter.flush?.(2000), { timeoutMs: 3000 })
+  }
   lifecycle.onShutdown('metrics', () => (metrics.close ?? metrics.flush)?.call(metrics))
   return lifecycle
 }

@@ -145,8 +145,12 @@ describe('registerObservability, then the defaults everything uses', () => {
   })
 
   it('validates its options', () => {
-    // @ts-expect-error the Sentry namespace is required
-    expect(() => registerObservability({ sentry: {} })).toThrow(/sentry\.sdk/)
+    // @ts-expect-error the removed `sentry` option fails and says what to do instead
+    expect(() => registerObservability({ sentry: { sdk: {} } })).toThrow(
+      /Invalid option sentry.*sentryReporter/,
+    )
+    // @ts-expect-error the reporter is an instance or a factory
+    expect(() => registerObservability({ reporter: 'sentry' })).toThrow(/Invalid option reporter/)
     // @ts-expect-error metrics must be a sink or a factory
     expect(() => registerObservability({ metrics: 'datadog' })).toThrow(/Invalid option metrics/)
     // @ts-expect-error shutdown is an object of options

@@ -1,8 +1,8 @@
-// The `shutdown` option's wiring (its behaviour under a real `next start` and SIGTERM is in test/outside/next.test.ts).
+// The `shutdown` option's wiring, and the reporter flushed by it (its behaviour under a real `next start` and SIGTERM is in test/outside/next.test.ts).
 // Its own file: a registration is once per process, and this one must start from none.
 import { createHealth } from '@vivr/core'
-import { memoryLogger } from '@vivr/testkit'
-import { afterEach, describe, expect, it } from 'vitest'
+import { memoryLogger, memoryMetrics } from '@vivr/testkit'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { getObservability, registerObservability } from '../src/index.js'
 
 const REGISTRY = Symbol.for('@vivr/adapter-next/observability')
@@ -33,5 +33,35 @@ describe('registerObservability({ shutdown })', () => {
       before.map((n) => n + 1),
     )
     expect(logger.find({ level: 'WARN' })).toEqual([])
+  })
+})
+
+describe('registerObservability({ reporter, shutdown })', () => {
+  it('flushes the reporter last, after your hooks and the metric sinks', async () => {
+    process.env.NEXT_MANUAL_SIG_HANDLE = '1'
+    const order: string[] = []
+    const reporter = {
+      captureException: () => undefined,
+      flush: async (timeoutMs?: number) => {
+        order.push(`reporter flushed within ${timeoutMs} ms`)
+        return true
+      },
+    }
+    const metrics = { ...memoryMetrics(), close: async () => void order.push('metrics closed') }
+    await registerObservability({
+      logger: memoryLogger(),
+      metrics,
+      reporter: async () => reporter,
+      shutdown: { drainDelayMs: 0 },
+    }).register()
+    const lifecycle = getObservability()?.lifecycle
+    lifecycle?.onShutdown('database', () => void order.push('database closed'))
+    const exit = vi.spyOn(process, 'exit').mockImplementation(() => undefined as never)
+    try {
+      expect(await lifecycle?.shutdown('test')).toBe(0)
+    } finally {
+      exit.mockRestore()
+    }
+    expect(order).toEqual(['database closed', 'metrics closed', 'reporter flushed within 2000 ms'])
   })
 })

@@ -4,4 +4,11 @@ export type { SentryInitDefaults, SentryOptionsInput } from './options.js'
 export { sentryOptions } from './options.js'
 export type { SentryReporter, SentryReporterOptions } from './reporter.js'
 export { sentryReporter } from './reporter.js'
-export type { SentryCaptureContext, SentryEventLike, SentryHintLike, SentryLike } from './types.js'
+export type {
+  NextErrorContextLike,
+  NextRequestLike,
+  SentryCaptureContext,
+  SentryEventLike,
+  SentryHintLike,
+  SentryLike,
+} from './types.js'

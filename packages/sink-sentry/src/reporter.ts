@@ -1,6 +1,6 @@
 import { type ErrorReporter, OptionError } from '@vivr/core'
 import { durationOption } from '@vivr/core/internal'
-import type { SentryCaptureContext, SentryLike } from './types.js'
+import type { NextErrorContextLike, NextRequestLike, SentryCaptureContext, SentryLike } from './types.js'
 
 export interface SentryReporterOptions {
   /** Used by `flush()` and `close()` when called without a timeout. @default 2000 */
@@ -14,6 +14,12 @@ export interface SentryReporter extends ErrorReporter {
   flush(timeoutMs?: number): Promise<boolean>
   /** Flushes, then disables the SDK (no event is sent after). Never rejects. */
   close(timeoutMs?: number): Promise<boolean>
+  /**
+   * With `@sentry/nextjs`: an error Next.js passed to `onRequestError`, handed to `Sentry.captureRequestError` with
+   * its request and route (adapter-next's `onRequestError` uses it when present). Never throws. Absent with an SDK
+   * that has no `captureRequestError` (`@sentry/node`).
+   */
+  captureRequestError?(error: unknown, request: NextRequestLike, context: NextErrorContextLike): void
 }
 
 /**
@@ -55,6 +61,15 @@ export function sentryReporter(sentry: SentryLike, options: SentryReporterOption
     flush: (timeoutMs = defaultTimeoutMs) => settle(() => sentry.flush(timeoutMs)),
     close: (timeoutMs = defaultTimeoutMs) =>
       settle(() => (sentry.close ? sentry.close(timeoutMs) : sentry.flush(timeoutMs))),
+  }
+  if (typeof sentry.captureRequestError === 'function') {
+    reporter.captureRequestError = (error, request, context) => {
+      try {
+        sentry.captureRequestError?.(error, request, context)
+      } catch {
+        // Reporting must never turn one error into two.
+      }
+    }
   }
   options.lifecycle?.onShutdown('sentry', () => reporter.close(), { timeoutMs: defaultTimeoutMs + 1000 })
   return reporter

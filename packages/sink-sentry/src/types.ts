@@ -15,6 +15,21 @@ export interface SentryLike {
   captureException(exception: unknown, captureContext?: SentryCaptureContext): string
   flush(timeout?: number): PromiseLike<boolean>
   close?(timeout?: number): PromiseLike<boolean>
+  /** `@sentry/nextjs` only: an error Next.js passed to `onRequestError`, with the request it failed. */
+  captureRequestError?(error: unknown, request: NextRequestLike, context: NextErrorContextLike): unknown
+}
+
+/** The request Next.js passes to `onRequestError` (instrumentation.ts). */
+export interface NextRequestLike {
+  path: string
+  method: string
+  headers: Record<string, string | string[] | undefined>
+}
+/** Where it failed, as Next.js passes it to `onRequestError`. */
+export interface NextErrorContextLike {
+  routerKind: string
+  routePath: string
+  routeType: string
 }
 
 /** The fields of a Sentry event that `beforeSend` reads or rewrites. */

@@ -1,10 +1,14 @@
 import * as Sentry from '@sentry/nextjs'
 import { registerObservability } from '@vivr/adapter-next'
+import { sentryOptions, sentryReporter } from '@vivr/sink-sentry'
 import { health } from './lib/health'
 
 export const { register, onRequestError } = registerObservability({
   service: 'fixture-web',
-  sentry: { sdk: Sentry },
+  reporter: () => {
+    Sentry.init(sentryOptions({ dsn: process.env.SENTRY_DSN }))
+    return sentryReporter(Sentry)
+  },
   requestRate: health.requestRate,
   metrics: async () => {
     const { datadogMetrics } = await import('@vivr/sink-datadog')
