@@ -41,6 +41,7 @@ export const { register, onRequestError } = registerObservability({
   requestRate: health.requestRate,
   metrics: async () => (await import('./lib/metrics')).metrics,
   shutdown: { health },
+  countRequests: true,
 })
 `,
   'app/api/health/route.ts': healthRoute('createHealthRoute', '../../../lib/health'),
@@ -58,11 +59,6 @@ export const POST = withObservability(
 export const GET = metrics.metricsHandler
 export const dynamic = 'force-dynamic'
 export const runtime = 'nodejs'
-`,
-  'proxy.ts': `import { countRequests } from '@vivr/adapter-next'
-
-export const proxy = countRequests({ routes: ['/', '/products/[id]'] })
-export const config = { matcher: ['/((?!api|_next/static|_next/image|favicon.ico).*)'] }
 `,
   // What create-next-app writes (the README's '@/lib/...' imports need its paths alias).
   'tsconfig.json': `${JSON.stringify(
@@ -136,6 +132,7 @@ describe('outside user: a Next.js 16 app from the READMEs, installed from the ta
     npmInstall(dir, [
       ...ours,
       'next@16.4.6',
+      '@opentelemetry/api@1.10.0',
       'react@19.3.1',
       'react-dom@19.3.1',
       'typescript@5.9',
@@ -253,6 +250,15 @@ describe('outside user: a Next.js 16 app from the READMEs, installed from the ta
     ).toBe(5)
     expect(series('http_request_duration_seconds_count{').length).toBeGreaterThan(0)
     expect(text).toContain('process_cpu_user_seconds_total')
+  })
+
+  it('counts what no route handler answers too (countRequests), with the same labels', async () => {
+    expect((await fetch(`${base}/no-such-page`)).status).toBe(404)
+    const notFound =
+      /^http_requests_total\{(?=[^}]*method="GET")(?=[^}]*route="unmatched")(?=[^}]*status_code="404")[^}]*\} 1$/m
+    await expect
+      .poll(async () => notFound.test(await (await fetch(`${base}/api/metrics`)).text()), { timeout: 10_000 })
+      .toBe(true)
   })
 
   it('on SIGTERM fails readiness during the drain, flushes and exits 0', { timeout: 30_000 }, async () => {

@@ -4,7 +4,7 @@ import { sentryOptions } from '@vivr/sink-sentry'
 import type { Services } from './server/services'
 
 // The storefront's services (logger, metric sinks, health, lifecycle…) are built in register(), on the server
-// only; the adapter's route wrappers and proxy.ts then use the same logger and metrics.
+// only; the adapter's route wrappers and its request counting then use the same logger and metrics.
 let services: Services | undefined
 
 const observability = registerObservability({
@@ -15,6 +15,9 @@ const observability = registerObservability({
   // request errors to Sentry.captureRequestError), else a no-op.
   reporter: () => services!.reporter,
   requestRate: { mark: () => services?.health.requestRate.mark() },
+  // Pages, server components, actions and not-found answers counted from Next.js's request spans, with the same
+  // tags as the /api routes (which count themselves through withObservability); router prefetches are not.
+  countRequests: true,
 })
 
 /**

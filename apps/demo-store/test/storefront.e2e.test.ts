@@ -282,12 +282,14 @@ describe('demo store end to end: real Chromium, PostgreSQL, Redis; loopback Stri
       (m) => m.name === 'vivr.http.requests' && m.tags.includes('route:/api/checkout'),
     )
     expect(checkoutRequests?.tags).toEqual(expect.arrayContaining(['method:POST', 'status_code:303']))
-    // Pages are counted by proxy.ts, by route pattern (never the raw path).
+    // Pages are counted from Next.js's request spans (countRequests), by route template, with the API's tags.
     const productPages = statsd.metrics.find(
-      (m) => m.name === 'vivr.http.requests' && m.tags.includes('endpoint:/products/[slug]'),
+      (m) => m.name === 'vivr.http.requests' && m.tags.includes('route:/products/[slug]'),
     )
-    expect(productPages?.tags).toEqual(expect.arrayContaining(['method:GET', 'service:vivr-web']))
-    expect(statsd.metrics.some((m) => m.tags.includes('endpoint:/products/studio-headphones'))).toBe(false)
+    expect(productPages?.tags).toEqual(
+      expect.arrayContaining(['method:GET', 'status_code:200', 'service:vivr-web']),
+    )
+    expect(statsd.metrics.some((m) => m.tags.includes('route:/products/studio-headphones'))).toBe(false)
     expect(statsd.metrics.some((m) => m.name === 'vivr.api.response_time' && m.type === 'ms')).toBe(true)
     expect(
       statsd.metrics.find((m) => m.name === 'vivr.database.query.duration' && m.tags.includes('model:Order'))

@@ -9,6 +9,7 @@ import {
 import { durationOption, neverThrows } from '@vivr/core/internal'
 import { createLifecycle, createLogger, type Lifecycle } from '@vivr/core/node'
 import { getObservability, type Observability, registerOnce } from './registry.js'
+import { type CountNextRequestsOptions, countNextRequests, countRequestsOption } from './request-spans.js'
 
 /** What Next.js passes to `onRequestError` (instrumentation.ts). */
 export interface NextRequestInfo {
@@ -52,6 +53,14 @@ export interface RegisterOptions {
   /** Marked on every observed request, e.g. `health.requestRate`. */
   requestRate?: { mark(): void }
   /**
+   * Count every request Next.js serves — pages, server components, actions, not-found and error pages — once, as
+   * `http.requests` / `http.request.duration` / `errors.count` tagged `{ method, route, status_code }`, from
+   * Next.js's own request spans (install `@opentelemetry/api`). Router prefetches are not counted; route handlers
+   * are left to withObservability unless `routeHandlers` is on. Set up after the reporter, so a tracer provider
+   * Sentry.init registered is wrapped, not displaced. See countNextRequests. @default false
+   */
+  countRequests?: boolean | Omit<CountNextRequestsOptions, 'metrics' | 'logger'>
+  /**
    * Graceful shutdown under `next start`, which on its own exits 143 at once on SIGTERM. Needs
    * `NEXT_MANUAL_SIG_HANDLE=1` in the environment of `next start` (Next.js then leaves the signals to us); without
    * it, register() logs a warning and installs nothing. On SIGTERM/SIGINT: readiness answers 503, the drain delay
@@ -92,6 +101,7 @@ export function registerObservability(options: RegisterOptions = {}) {
   instanceOrFactory(options.logger, 'logger')
   instanceOrFactory(options.metrics, 'metrics')
   instanceOrFactory(options.reporter, 'reporter')
+  const countRequests = countRequestsOption(options.countRequests)
   const shutdown = options.shutdown
   if (shutdown !== undefined) {
     if (typeof shutdown !== 'object' || shutdown === null) {
@@ -112,6 +122,9 @@ export function registerObservability(options: RegisterOptions = {}) {
     const metrics =
       typeof options.metrics === 'function' ? await options.metrics() : (options.metrics ?? noopMetrics)
     const lifecycle = shutdown ? gracefulShutdown(shutdown, logger, metrics, reporter) : undefined
+    if (countRequests) {
+      await countNextRequests({ requestRate: options.requestRate, ...countRequests, metrics, logger })
+    }
     return { logger, metrics, reporter, requestRate: options.requestRate, lifecycle }
   }
 

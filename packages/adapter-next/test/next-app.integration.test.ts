@@ -1,11 +1,25 @@
 import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
 import { type SentryServer, type StatsdListener, startSentryServer, startStatsdListener } from '@vivr/testkit'
 import { launchChromium } from '@vivr/testkit/browser'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildFixture, type RunningApp, startFixture } from './fixture.js'
+import { buildFixture, FIXTURE_APP, type RunningApp, startFixture } from './fixture.js'
+
+// Next.js's own `_rsc` hash of the router headers; a request whose `_rsc` does not match is redirected (307).
+const { computeCacheBustingSearchParam } = createRequire(join(FIXTURE_APP, 'package.json'))(
+  'next/dist/shared/lib/router/utils/cache-busting-search-param.js',
+) as {
+  computeCacheBustingSearchParam(
+    prefetch?: string,
+    segmentPrefetch?: string,
+    stateTree?: string,
+    nextUrl?: string,
+  ): Promise<string>
+}
 
 const HEX_EVENT_ID = /^[0-9a-f]{32}$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -133,19 +147,126 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', { 
     )
   })
 
-  it('proxy.ts counts page requests by route pattern over UDP, and leaves /api to the wrapped routes', async () => {
-    for (const path of ['/products/7', '/products/8', '/', '/no-such-page']) await fetch(`${app.base}${path}`)
-    const byEndpoint = (endpoint: string) =>
-      tags('vivr.http.requests').filter((t) => t.includes(`endpoint:${endpoint}`) && t.includes('method:GET'))
-        .length
-    await statsd.waitFor(() => byEndpoint('/products/[id]') >= 2 && byEndpoint('unmatched') >= 1, {
-      timeoutMs: 10_000,
+  describe('countRequests: every request Next.js serves, counted once from its request spans', () => {
+    const lines = (name: string, route: string) =>
+      statsd.metrics.filter((m) => m.name === `vivr.${name}` && m.tags.includes(`route:${route}`))
+    // Counts are summed per flush window by the sink (`:2|c`), so requests are the sum of the values.
+    const total = (name: string, route: string) => lines(name, route).reduce((sum, m) => sum + m.value, 0)
+    const requests = (route: string) => total('http.requests', route)
+    /** Resolves once `route` has had `count` requests counted. */
+    const counted = (route: string, count: number) =>
+      statsd.waitFor(() => requests(route) >= count, { timeoutMs: 10_000 })
+    /**
+     * A page request whose line, once it arrives, proves every line of the requests sent before it has arrived
+     * too (spans end in order; the sink sends over one socket, in order): what makes "not counted" a fact.
+     */
+    const barrier = async () => {
+      const before = requests('/')
+      await (await fetch(`${app.base}/`)).text()
+      await counted('/', before + 1)
+    }
+    /** What the App Router sends for an RSC fetch, `_rsc` being the hash Next.js checks its headers against. */
+    const rsc = async (path: string, { prefetch }: { prefetch: boolean }) => {
+      const hash = await computeCacheBustingSearchParam(
+        prefetch ? '1' : undefined,
+        undefined,
+        undefined,
+        undefined,
+      )
+      const headers: Record<string, string> = {
+        RSC: '1',
+        ...(prefetch ? { 'Next-Router-Prefetch': '1' } : {}),
+      }
+      const response = await fetch(`${app.base}${path}?_rsc=${hash}`, { headers, redirect: 'manual' })
+      await response.text()
+      return response
+    }
+
+    it('a page, a dynamic page, a page that throws and a not-found: method, route template, status, duration', async () => {
+      const routes = ['/', '/products/[id]', '/broken', 'unmatched']
+      const before = Object.fromEntries(routes.map((route) => [route, requests(route)]))
+      const errorsBefore = total('errors.count', '/broken')
+      for (const [path, status] of [
+        ['/', 200],
+        ['/products/7', 200],
+        ['/products/8', 200],
+        ['/broken', 500],
+        ['/no-such-page', 404],
+      ] as const) {
+        const response = await fetch(`${app.base}${path}`)
+        await response.text()
+        expect([path, response.status]).toEqual([path, status])
+      }
+      await barrier()
+      expect(routes.map((route) => requests(route) - (before[route] ?? 0))).toEqual([2, 2, 1, 1])
+
+      const last = (route: string) => lines('http.requests', route).at(-1)?.tags
+      expect(last('/products/[id]')).toEqual(expect.arrayContaining(['method:GET', 'status_code:200']))
+      expect(last('/broken')).toEqual(expect.arrayContaining(['method:GET', 'status_code:500']))
+      expect(last('unmatched')).toEqual(expect.arrayContaining(['method:GET', 'status_code:404']))
+      const durations = lines('http.request.duration', '/products/[id]')
+      expect(durations.flatMap((m) => m.values).length).toBeGreaterThanOrEqual(2)
+      expect(durations.every((m) => m.type === 'ms' && m.values.every((ms) => ms > 0))).toBe(true)
+      expect(durations.at(-1)?.tags).toEqual(expect.arrayContaining(['method:GET', 'status_code:200']))
+      expect(total('errors.count', '/broken') - errorsBefore).toBe(1)
+      // One label schema per metric name: core's, and nothing else.
+      for (const { tags } of statsd.metrics.filter((m) => m.name === 'vivr.http.requests')) {
+        const keys = tags.map((tag) => tag.slice(0, tag.indexOf(':')))
+        expect(keys).toEqual(expect.arrayContaining(['method', 'route', 'status_code']))
+        expect(keys).not.toContain('endpoint')
+      }
     })
-    expect(byEndpoint('/')).toBe(1)
-    expect(tags('vivr.http.requests').some((t) => t.some((tag) => tag.startsWith('endpoint:/api')))).toBe(
-      false,
-    )
-    expect(tags('vivr.http.requests').some((t) => t.includes('endpoint:/products/7'))).toBe(false)
+
+    it('does not count a router prefetch; counts an RSC navigation as a request for its page', async () => {
+      const before = requests('/products/[id]')
+      const prefetch = await rsc('/products/9', { prefetch: true })
+      expect([prefetch.status, prefetch.headers.get('content-type')]).toEqual([200, 'text/x-component'])
+      await barrier()
+      expect(requests('/products/[id]')).toBe(before)
+
+      const navigation = await rsc('/products/9', { prefetch: false })
+      expect(navigation.status).toBe(200)
+      await counted('/products/[id]', before + 1)
+      await barrier()
+      expect(requests('/products/[id]')).toBe(before + 1)
+    })
+
+    it('counts a route wrapped by withObservability once: by itself, not again from its span', async () => {
+      const before = requests('/api/products/[id]')
+      await (await fetch(`${app.base}/api/products/43`)).json()
+      await counted('/api/products/[id]', before + 1)
+      await barrier()
+      expect(requests('/api/products/[id]')).toBe(before + 1)
+    })
+
+    it("in Chromium: the router's own prefetch of a link is not counted, the click on it is, once", {
+      timeout: 120_000,
+    }, async () => {
+      const browser = await launchChromium()
+      try {
+        const page = await browser.newPage()
+        const before = { catalog: requests('/catalog'), product: requests('/products/[id]') }
+        const prefetch = page.waitForRequest(
+          (request) => request.url().includes('/products/5') && 'next-router-prefetch' in request.headers(),
+        )
+        await page.goto(`${app.base}/catalog`)
+        await prefetch
+        await page.waitForLoadState('networkidle')
+        await barrier()
+        expect([requests('/catalog'), requests('/products/[id]')]).toEqual([
+          before.catalog + 1,
+          before.product,
+        ])
+
+        await page.click('#product-5')
+        await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Product 5')
+        await counted('/products/[id]', before.product + 1)
+        await barrier()
+        expect(requests('/products/[id]')).toBe(before.product + 1)
+      } finally {
+        await browser.close()
+      }
+    })
   })
 
   it('onRequestError reports errors Next.js caught outside wrapped routes, and logs them', async () => {

@@ -10,6 +10,8 @@ export const { register, onRequestError } = registerObservability({
     return sentryReporter(Sentry)
   },
   requestRate: health.requestRate,
+  // Every page, RSC and not-found request counted from Next.js's request spans (the /api routes count themselves).
+  countRequests: true,
   metrics: async () => {
     const { datadogMetrics } = await import('@vivr/sink-datadog')
     return datadogMetrics({ service: 'fixture-web', flushIntervalMs: 50 })
