@@ -139,7 +139,9 @@ async function start(options: () => CountNextRequestsOptions): Promise<RequestCo
   }
   const counting = install(api, createCounter(options))
   if (counting === 'off') {
-    warn('page requests are not counted: the OpenTelemetry tracer provider registered here cannot be wrapped')
+    warn(
+      'page requests are not counted: no OpenTelemetry tracer provider could be registered or wrapped here',
+    )
   }
   return counting
 }
@@ -244,7 +246,8 @@ function watchedProvider(inner: TracerProvider | Tracer, watch: Watch): TracerPr
     get(target, property) {
       if (property === 'getTracer') return getTracer
       const value: unknown = Reflect.get(target, property, target)
-      return typeof value === 'function' ? value.bind(target) : value
+      // Methods stay bound to their provider; `constructor` stays itself (Next.js reads its name).
+      return typeof value === 'function' && property !== 'constructor' ? value.bind(target) : value
     },
   })
 }
