@@ -78,6 +78,18 @@ export {
   UNMATCHED_ROUTE,
 } from './telemetry/routes.js'
 export type { ShutdownHookOptions, ShutdownRegistry } from './telemetry/shutdown.js'
+export type { TraceContext, TraceIds, TraceSource } from './trace.js'
+export {
+  datadogIds,
+  formatTraceparent,
+  isSpanId,
+  isTraceId,
+  newSpanId,
+  newTraceId,
+  parseTraceparent,
+  parseTracestate,
+  traceFromHeaders,
+} from './trace.js'
 export { OptionError } from './validate.js'
 export type { MetricDefinition, MetricName, MetricUnit, OtelTwin, TagKey } from './vocabulary.js'
 export {
