@@ -7,7 +7,7 @@ import type {
   TimerHandle,
 } from '@vivr/core'
 import type { StatsD } from 'hot-shots'
-import { createAggregator } from './aggregator.js'
+import { createAggregator, createSampleWindow } from './aggregator.js'
 import { type DatadogMetricsOptions, resolveOptions } from './options.js'
 import { createSender, MAX_CONTEXTS, type MetricType, SETTLE_BOUND_MS } from './sender.js'
 import { createTagReader } from './tags.js'
@@ -24,8 +24,13 @@ export interface ServiceCheckOptions extends CoreServiceCheckOptions {
 }
 
 export interface DatadogSinkStats {
-  /** Metric lines and service checks handed to hot-shots. */
+  /** Metric lines and service checks handed to hot-shots (a line of several packed values counts once). */
   sent: number
+  /**
+   * Metric values in those lines: every timing and histogram sample, and one per count or gauge line (an
+   * aggregated sum or last value).
+   */
+  sentValues: number
   /**
    * Calls with an empty name, a value that is not a finite number, an unknown service-check status, or tags that
    * are not a plain object of at most 64 strings, numbers or booleans (an array, a Buffer, an object as a value, a
@@ -39,6 +44,11 @@ export interface DatadogSinkStats {
   droppedOversize: number
   /** Calls after `close()`. */
   droppedAfterClose: number
+  /**
+   * Times the timing and histogram samples held for packing reached 100,000 values and were sent before the
+   * interval ended (nothing is lost; a sign of a very busy interval).
+   */
+  earlyFlushes: number
   /** Failed datagrams, DNS failures and socket errors (each counts once). */
   sendErrors: number
   /** Tags cut to Datadog's 200-character limit. */
@@ -59,10 +69,17 @@ export interface DatadogMetrics extends MetricSink, ServiceCheckSink {
 
 /** Characters of names and tags the aggregator holds per interval, whatever their size; past it, lines go out as they come. */
 const MAX_AGGREGATED_CHARS = 4 * 1024 * 1024
+/**
+ * Timing and histogram samples held for packing, across every series of the window (about 8 bytes each): reaching
+ * it sends them at once, so memory stays bounded and nothing is dropped.
+ */
+export const MAX_HELD_VALUES = 100_000
 
 /**
- * DogStatsD metrics on hot-shots. Lines are batched into datagrams of at most `maxDatagramBytes` bytes; a line
- * that cannot fit one datagram is dropped and counted instead of going out oversized (and being cut by the agent).
+ * DogStatsD metrics on hot-shots. Counts and gauges are aggregated per flush interval; timings and histograms are
+ * held per series and sent packed, several values to a line (DogStatsD 1.1, unless `multiValue: false`). Lines are
+ * batched into datagrams of at most `maxDatagramBytes` bytes; a line never spans two, and one that cannot fit one
+ * datagram is dropped and counted instead of going out oversized (and being cut by the agent).
  * Never throws and never blocks: DNS is resolved once and cached, send errors are counted and logged at most
  * once per `warnIntervalMs`.
  */
@@ -73,7 +90,11 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
   const budget = createDatagramBudget(resolved)
   const tagReader = createTagReader()
   const aggregator = resolved.aggregation ? createAggregator(MAX_CONTEXTS, MAX_AGGREGATED_CHARS) : undefined
-  const counters = { droppedInvalid: 0, droppedOversize: 0, droppedAfterClose: 0 }
+  const samples =
+    resolved.aggregation && resolved.multiValue
+      ? createSampleWindow(MAX_CONTEXTS, MAX_AGGREGATED_CHARS)
+      : undefined
+  const counters = { droppedInvalid: 0, droppedOversize: 0, droppedAfterClose: 0, earlyFlushes: 0 }
   let aggregationTimer: TimerHandle | undefined
   let closed = false
   let closing: Promise<void> | undefined
@@ -112,7 +133,16 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
         counters.droppedOversize++
         return
       }
-      if (aggregator && (type === 'c' || type === 'g') && aggregator.record(type, name, value, wireTags)) {
+      if (type === 'c' || type === 'g') {
+        if (aggregator?.record(type, name, value, wireTags)) {
+          aggregationTimer ??= clock.setTimeout(drainAggregates, resolved.flushIntervalMs)
+          return
+        }
+      } else if (samples?.record(type, name, value, wireTags)) {
+        if (samples.values >= MAX_HELD_VALUES) {
+          counters.earlyFlushes++
+          drainSamples()
+        }
         aggregationTimer ??= clock.setTimeout(drainAggregates, resolved.flushIntervalMs)
         return
       }
@@ -159,10 +189,19 @@ export function datadogMetrics(options: DatadogMetricsOptions = {}): DatadogMetr
     }
   }
 
-  /** Sends the aggregated counts and gauges of the window into hot-shots' buffer. */
+  /** Sends the held samples as multi-value lines into hot-shots' buffer. */
+  function drainSamples(): void {
+    if (!samples) return
+    for (const { type, name, values, tags } of samples.drain()) {
+      counters.droppedOversize += sender.samples(type, name, values, tags)
+    }
+  }
+
+  /** Sends the aggregated counts and gauges and the held samples of the window into hot-shots' buffer. */
   function drainAggregates(): void {
     if (aggregationTimer !== undefined) clock.clearTimeout(aggregationTimer)
     aggregationTimer = undefined
+    drainSamples()
     if (!aggregator) return
     for (const { type, name, value, tags } of aggregator.drain()) {
       // A sum may spell longer than the values that were checked one by one.

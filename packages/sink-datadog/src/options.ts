@@ -45,15 +45,22 @@ export interface DatadogMetricsOptions {
   /**
    * Client-side aggregation, as Datadog's official clients do by default: within one flush interval, increments
    * of the same metric and tags are summed into one line and a gauge sends only its last value. Timings and
-   * histograms are never aggregated (the agent needs every sample). @default true
+   * histograms keep every sample: with `multiValue`, they are held per series and sent packed. @default true
    */
   aggregation?: boolean
+  /**
+   * DogStatsD protocol 1.1 value packing (Datadog Agent ≥ 6.25 on 6.x, ≥ 7.25 on 7.x): within one flush interval,
+   * the samples of a timing or histogram with the same name and tags go out together, several to a line
+   * (`name:12:7.5:30|ms|#tags`), each line whole in one datagram. Needs `aggregation`. Set `false` for an older
+   * agent, which drops such lines: every sample then goes out on a line of its own, as it comes. @default true
+   */
+  multiValue?: boolean
   /** Called with every send error, after it was counted. Must not throw (if it does, it is ignored). */
   errorHandler?: (error: Error) => void
   /**
    * Your own hot-shots client: the sink then writes through a child client (this sink's prefix and global tags
    * on top of the client's own) and `close()` flushes it but leaves it open. Its host, buffering and socket
-   * errors stay yours; the byte guard cannot see the client's own prefix and tags.
+   * errors stay yours; the byte guard cannot see the client's own prefix and tags, except on packed lines.
    */
   client?: StatsD
   /** Where send errors are reported, at most once per `warnIntervalMs`. @default a logger that drops everything */
@@ -78,6 +85,7 @@ export interface ResolvedOptions {
   maxDatagramBytes: number
   flushIntervalMs: number
   aggregation: boolean
+  multiValue: boolean
   errorHandler: ((error: Error) => void) | undefined
   client: StatsD | undefined
   logger: Logger
@@ -193,6 +201,7 @@ export function resolveOptions(options: DatadogMetricsOptions): ResolvedOptions 
     throw new OptionError('lifecycle', options.lifecycle, 'an object with onShutdown(name, hook, options)')
   }
   const aggregation = booleanOption('aggregation', options.aggregation) ?? true
+  const multiValue = booleanOption('multiValue', options.multiValue) ?? true
   return {
     transport,
     prefix: prefix && !prefix.endsWith('.') ? `${prefix}.` : prefix,
@@ -200,6 +209,7 @@ export function resolveOptions(options: DatadogMetricsOptions): ResolvedOptions 
     maxDatagramBytes,
     flushIntervalMs,
     aggregation,
+    multiValue,
     errorHandler: options.errorHandler,
     client: options.client,
     logger: options.logger ?? noopLogger,

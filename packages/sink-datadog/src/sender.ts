@@ -4,6 +4,7 @@ import { type ClientOptions, StatsD } from 'hot-shots'
 import { createCachedLookup } from './cached-lookup.js'
 import { createThrottledErrorLog } from './error-log.js'
 import type { Transport } from './options.js'
+import { metricNameSafe, packValues, tagBytes } from './wire.js'
 
 export type MetricType = 'c' | 'g' | 'ms' | 'h'
 
@@ -40,6 +41,17 @@ export interface SenderOptions {
 export interface Sender {
   readonly client: StatsD
   metric(type: MetricType, name: string, value: number, tags: Record<string, string> | undefined): void
+  /**
+   * The samples of one series as DogStatsD 1.1 multi-value lines (`name:v1:v2|ms|#tags`), each at most
+   * `maxDatagramBytes` bytes with the client's own prefix and global tags counted, handed whole to hot-shots'
+   * buffer. Returns the values that could not fit a line even alone (not sent, for the caller to count).
+   */
+  samples(
+    type: 'ms' | 'h',
+    name: string,
+    values: readonly number[],
+    tags: Record<string, string> | undefined,
+  ): number
   check(
     name: string,
     code: 0 | 1 | 2 | 3,
@@ -50,7 +62,36 @@ export interface Sender {
   flush(): Promise<void>
   /** Flushes and closes the client (only flushes yours), then logs the pending error summary. Call once. */
   close(): Promise<void>
-  stats(): { sent: number; sendErrors: number; dnsQueries: number }
+  stats(): { sent: number; sentValues: number; sendErrors: number; dnsQueries: number }
+}
+
+/**
+ * The layer of hot-shots every metric call ends in: `send(message, tags)` takes a line without tags, adds the
+ * client's global tags and the call's (sanitized and merged as for any metric), the origin fields of a client in
+ * Datadog mode, and buffers the line, or sends it at once without `maxBufferSize`. Public on hot-shots' Client
+ * (its own timing() and check() call it) but missing from its type declarations, so it is looked for at runtime:
+ * without it, samples go out one to a line through timing() and histogram().
+ */
+interface LineSender {
+  send(message: string, tags: Record<string, string> | undefined): void
+  readonly prefix: string
+  readonly suffix: string
+  /** Formatted `key:value` strings, as the client adds them to every line. */
+  readonly globalTags: readonly string[]
+}
+
+function isLineSender(client: StatsD): client is StatsD & LineSender {
+  return (
+    'send' in client &&
+    typeof client.send === 'function' &&
+    'prefix' in client &&
+    typeof client.prefix === 'string' &&
+    'suffix' in client &&
+    typeof client.suffix === 'string' &&
+    'globalTags' in client &&
+    Array.isArray(client.globalTags) &&
+    client.globalTags.every((tag) => typeof tag === 'string')
+  )
 }
 
 /** `instanceof Error`, false for a Proxy whose prototype trap throws. */
@@ -111,6 +152,7 @@ export function createSender(options: SenderOptions): Sender {
     message: SEND_FAILED,
   })
   let sent = 0
+  let sentValues = 0
   let sendErrors = 0
 
   function onSendError(error: unknown): void {
@@ -150,6 +192,24 @@ export function createSender(options: SenderOptions): Sender {
     return { client: new StatsD({ ...clientOptions, errorHandler: onSendError }), owned: true, dnsQueries }
   }
   const { client, owned, dnsQueries } = openClient()
+  const lineSender = isLineSender(client) ? client : undefined
+  // The tag section every line of this client carries, counted generously (`|#`, and a comma after each tag).
+  const globalTagBytes = lineSender
+    ? lineSender.globalTags.reduce((bytes, tag) => bytes + Buffer.byteLength(tag) + 1, 0)
+    : 0
+
+  function metric(type: MetricType, name: string, value: number, tags: Record<string, string> | undefined) {
+    try {
+      if (type === 'c') client.increment(name, value, tags)
+      else if (type === 'g') client.gauge(name, value, tags)
+      else if (type === 'ms') client.timing(name, value, tags)
+      else client.histogram(name, value, tags)
+      sent++
+      sentValues++
+    } catch (error) {
+      onSendError(error)
+    }
+  }
 
   /** Runs a hot-shots call that reports through a callback, bounded so a stuck socket cannot hang shutdown. */
   function settle(call: (done: (error?: Error) => void) => void): Promise<void> {
@@ -176,16 +236,30 @@ export function createSender(options: SenderOptions): Sender {
 
   return {
     client,
-    metric(type, name, value, tags) {
-      try {
-        if (type === 'c') client.increment(name, value, tags)
-        else if (type === 'g') client.gauge(name, value, tags)
-        else if (type === 'ms') client.timing(name, value, tags)
-        else client.histogram(name, value, tags)
-        sent++
-      } catch (error) {
-        onSendError(error)
+    metric,
+    samples(type, name, values, tags) {
+      if (!lineSender) {
+        for (const value of values) metric(type, name, value, tags)
+        return 0
       }
+      const head = `${lineSender.prefix}${metricNameSafe(name)}${lineSender.suffix}`
+      const tail = `|${type}`
+      const tagSection =
+        globalTagBytes > 0 || (tags && Object.keys(tags).length > 0)
+          ? 2 + globalTagBytes + (tags ? tagBytes(tags) : 0)
+          : 0
+      const room = options.maxDatagramBytes - Buffer.byteLength(head) - tail.length - tagSection
+      const packed = packValues(head, tail, values, room)
+      for (const [i, line] of packed.lines.entries()) {
+        try {
+          lineSender.send(line, tags)
+          sent++
+          sentValues += packed.counts[i] ?? 0
+        } catch (error) {
+          onSendError(error)
+        }
+      }
+      return packed.dropped
     },
     check(name, code, fields, tags) {
       try {
@@ -209,6 +283,6 @@ export function createSender(options: SenderOptions): Sender {
         : settle((done) => client.flush(done))
       return closing.then(() => errorLog.settle())
     },
-    stats: () => ({ sent, sendErrors, dnsQueries: dnsQueries() }),
+    stats: () => ({ sent, sentValues, sendErrors, dnsQueries: dnsQueries() }),
   }
 }

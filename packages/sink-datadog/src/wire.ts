@@ -5,6 +5,7 @@ import { messageOf, type ServiceCheckStatus, scrubSecrets } from '@vivr/core'
  * fits one datagram, and spells the service-check fields so that nothing in them can end the line early:
  *
  *   prefix.name:value|ms|#global:tags,call:tags
+ *   prefix.name:value:value:value|ms|#global:tags,call:tags     (DogStatsD 1.1: agent ≥ 6.25 / 7.25)
  *   _sc|prefix.name|2|h:hostname|#global:tags,call:tags|m:message
  */
 
@@ -22,6 +23,85 @@ export const CHECK_CODES: Readonly<Record<ServiceCheckStatus, 0 | 1 | 2 | 3>> = 
 }
 
 const encoder = new TextEncoder()
+
+/**
+ * A value as it goes into a multi-value line: the shortest spelling that reads back as the same double (what
+ * `String()` and hot-shots write), in plain decimal wherever that takes at most MAX_NUMBER_CHARS characters. So
+ * `1e-7` goes out as `0.0000001` and `1e21` as `1000000000000000000000`; only the extremes keep an exponent
+ * (`5e-324`, `1.7976931348623157e+308`), which the agent reads too (Go's strconv.ParseFloat).
+ */
+export function formatValue(value: number): string {
+  const shortest = String(value)
+  const e = shortest.indexOf('e')
+  if (e === -1) return shortest
+  const negative = shortest.startsWith('-')
+  const mantissa = shortest.slice(negative ? 1 : 0, e)
+  const exponent = Number(shortest.slice(e + 1))
+  const dot = mantissa.indexOf('.')
+  const digits = dot === -1 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1)
+  // Where the decimal point goes, counted from the left of `digits` (String() gives one digit before it).
+  const point = 1 + exponent
+  const plain =
+    point <= 0
+      ? `0.${'0'.repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + '0'.repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`
+  const spelled = negative ? `-${plain}` : plain
+  return spelled.length <= MAX_NUMBER_CHARS ? spelled : shortest
+}
+
+/** A metric name as hot-shots writes it: `:`, `|` and line breaks become `_` (one byte for one byte). */
+export const metricNameSafe = (name: string): string => name.replace(/[:|\r\n]/g, '_')
+
+/** Lines of one series, values in the order given. */
+export interface PackedLines {
+  /** `head:v1:v2…tail` each; with its tag section added, at most the byte limit the room was counted from. */
+  lines: string[]
+  /** Values per line, in the same order. */
+  counts: number[]
+  /** Values that could not fit a line even alone (dropped, for the caller to count). */
+  dropped: number
+}
+
+/**
+ * Packs the values of one series (one name, type and tag set) into as few lines as it takes, in order: each
+ * value costs `:` plus its spelling, and a line takes values while they fit `roomBytes` (the byte limit less the
+ * head, the tail and the tag section). Values are ASCII, so characters are bytes. A line is never split across
+ * datagrams: the caller hands whole lines to the datagram packer.
+ */
+export function packValues(
+  head: string,
+  tail: string,
+  values: readonly number[],
+  roomBytes: number,
+): PackedLines {
+  const lines: string[] = []
+  const counts: number[] = []
+  let dropped = 0
+  let body = ''
+  let count = 0
+  for (const value of values) {
+    const piece = `:${formatValue(value)}`
+    if (piece.length > roomBytes) {
+      dropped++
+      continue
+    }
+    if (body.length + piece.length > roomBytes) {
+      lines.push(head + body + tail)
+      counts.push(count)
+      body = ''
+      count = 0
+    }
+    body += piece
+    count++
+  }
+  if (count > 0) {
+    lines.push(head + body + tail)
+    counts.push(count)
+  }
+  return { lines, counts, dropped }
+}
 
 /** The longest start of `text` that takes at most `maxBytes` bytes of UTF-8, never cutting a character. */
 export function cutToBytes(text: string, maxBytes: number): string {
@@ -91,7 +171,8 @@ export function createDatagramBudget(options: {
   return {
     metricFits(name, value, tags, chars) {
       if (fixedBytes + MAX_BYTES_PER_CHAR * chars <= maxDatagramBytes) return true
-      const exact = fixedBytes + Buffer.byteLength(name) + String(value).length + (tags ? tagBytes(tags) : 0)
+      const exact =
+        fixedBytes + Buffer.byteLength(name) + formatValue(value).length + (tags ? tagBytes(tags) : 0)
       return exact <= maxDatagramBytes
     },
     checkFields(rawName, rawHostname, tags, rawMessage) {

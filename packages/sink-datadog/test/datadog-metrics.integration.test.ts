@@ -76,7 +76,7 @@ describe('datadogMetrics', () => {
     expect(listener.unparsed).toEqual([])
   })
 
-  it('aggregates increments and gauges within an interval, never timings', async () => {
+  it('aggregates increments and gauges within an interval, and packs the samples of a timing', async () => {
     const listener = await listen()
     const sink = sinkTo(listener, { globalTags: {}, service: 'svc' })
     for (let i = 0; i < 3; i++) sink.increment('orders.created', 2, { channel: 'web' })
@@ -84,8 +84,10 @@ describe('datadogMetrics', () => {
     sink.gauge('conversion.rate', 0.1)
     sink.gauge('conversion.rate', 0.42)
     for (const ms of [5, 7, 9]) sink.timing('database.query.duration', ms)
+    sink.histogram('order.items', 2, { channel: 'web' })
+    sink.histogram('order.items', 3, { channel: 'web' })
     await sink.flush()
-    await listener.waitForLines(6)
+    await listener.waitForLines(5)
     await new Promise((resolve) => setTimeout(resolve, 50))
     const tags = 'env:test,service:svc,version:1.2.3'
     expect([...listener.lines].sort()).toEqual(
@@ -93,11 +95,11 @@ describe('datadogMetrics', () => {
         `vivr.orders.created:6|c|#${tags},channel:web`,
         `vivr.orders.created:1|c|#${tags},channel:app`,
         `vivr.conversion.rate:0.42|g|#${tags}`,
-        `vivr.database.query.duration:5|ms|#${tags}`,
-        `vivr.database.query.duration:7|ms|#${tags}`,
-        `vivr.database.query.duration:9|ms|#${tags}`,
+        `vivr.database.query.duration:5:7:9|ms|#${tags}`,
+        `vivr.order.items:2:3|h|#${tags},channel:web`,
       ].sort(),
     )
+    expect(sink.stats()).toMatchObject({ sent: 5, sentValues: 8 })
   })
 
   it('sends aggregated and buffered metrics on its own every flushIntervalMs', async () => {
@@ -139,9 +141,9 @@ describe('datadogMetrics', () => {
     const emoji = '📦🚚'.repeat(10) // surrogate pairs, 4 bytes each
     for (let i = 0; i < 200; i++) sink.timing('shipping.time', i, { city, parcel: emoji })
     await sink.flush()
-    await listener.waitForLines(200)
+    await listener.waitForValues(200)
     for (const datagram of listener.datagrams) expect(datagram.bytes).toBeLessThanOrEqual(512)
-    expect(listener.metrics).toHaveLength(200)
+    expect(listener.metrics.flatMap((m) => m.values)).toEqual(Array.from({ length: 200 }, (_, i) => i))
     for (const metric of listener.metrics)
       expect(metric.tags).toEqual([...GLOBAL_TAGS, `city:${city}`, `parcel:${emoji}`])
   })
@@ -169,10 +171,11 @@ describe('datadogMetrics', () => {
     for (let i = 0; i < 2000; i++) sink.timing('api.response_time', i % 50, { route: `/r/${i % 7}` })
     for (let i = 0; i < 100; i++) sink.increment('http.requests', 1, { endpoint: `/e/${i}` })
     await sink.close()
-    await listener.waitForLines(2100, { timeoutMs: 5000 })
-    expect(listener.metrics.filter((m) => m.type === 'ms')).toHaveLength(2000)
-    expect(listener.metrics.filter((m) => m.type === 'c')).toHaveLength(100)
-    expect(sink.stats()).toMatchObject({ sent: 2100, sendErrors: 0, dnsQueries: 1 })
+    await listener.waitForValues(2100, { timeoutMs: 5000 })
+    const values = (type: string) => listener.metrics.filter((m) => m.type === type).flatMap((m) => m.values)
+    expect(values('ms')).toHaveLength(2000)
+    expect(values('c')).toHaveLength(100)
+    expect(sink.stats()).toMatchObject({ sentValues: 2100, sendErrors: 0, dnsQueries: 1 })
   })
 
   it('asks DNS once for many flushes', async () => {
@@ -182,7 +185,7 @@ describe('datadogMetrics', () => {
       for (let i = 0; i < 200; i++) sink.timing('api.response_time', i)
       await sink.flush()
     }
-    await listener.waitForLines(1000)
+    await listener.waitForValues(1000)
     expect(sink.stats().dnsQueries).toBe(1)
   })
 
@@ -231,7 +234,7 @@ describe('datadogMetrics', () => {
     const started = Date.now()
     await sink.flush()
     expect(Date.now() - started).toBeLessThan(1000)
-    expect(sink.stats()).toMatchObject({ sent: 500, droppedOversize: 0 })
+    expect(sink.stats()).toMatchObject({ sentValues: 500, droppedOversize: 0 })
   })
 
   it('a throwing errorHandler is contained', async () => {

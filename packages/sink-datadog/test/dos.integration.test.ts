@@ -164,9 +164,13 @@ describe('datadogMetrics memory stays bounded whatever the input', () => {
         sink.increment('big.key', 1, { [`${i}${megabyte}`]: 'v' })
       }
       for (let i = 0; i < 20_000; i++) sink.increment('many.contexts', 1, { user: `user-${i}` })
+      // Samples held for packing: more values than the cap in one interval, and distinct series past the limit.
+      for (let i = 0; i < 300_000; i++) sink.histogram('many.samples', i + 0.5, { route: '/a' })
+      for (let i = 0; i < 20_000; i++) sink.timing('many.series', 1, { user: `user-${i}` })
       // Without bounds this holds 450 MB of names and tags plus every context: far past the limit below.
       expect(heapMb() - before).toBeLessThan(64)
       expect(sink.stats().droppedOversize).toBeGreaterThanOrEqual(150)
+      expect(sink.stats().earlyFlushes).toBeGreaterThanOrEqual(3)
     } finally {
       await sink.close()
       await listener.close()

@@ -31,14 +31,17 @@ it("core's publishHealth: a service check, a latency gauge and a status gauge pe
     await listener.waitForLines(10)
 
     const tags = (check: string) => [...GLOBAL_TAGS, `check:${check}`]
+    // In the order the checks finished (not the order they were declared in): sorted by name here.
     expect(
-      listener.serviceChecks.map(({ name, status, tags, message }) => ({ name, status, tags, message })),
+      listener.serviceChecks
+        .map(({ name, status, tags, message }) => ({ name, status, tags, message }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
     ).toEqual([
-      { name: 'vivr.health.database', status: 0, tags: tags('database'), message: undefined },
       { name: 'vivr.health.cache', status: 1, tags: tags('cache'), message: 'slow: 180 ms' },
+      { name: 'vivr.health.database', status: 0, tags: tags('database'), message: undefined },
       { name: 'vivr.health.payment', status: 2, tags: tags('payment'), message: expect.any(String) },
     ])
-    const payment = listener.serviceChecks[2]?.message ?? ''
+    const payment = listener.serviceChecks.find((c) => c.name === 'vivr.health.payment')?.message ?? ''
     expect(payment).toContain('Stripe rejected')
     expect(payment).not.toContain('sk_live_51Habcdefghijklmnop')
 

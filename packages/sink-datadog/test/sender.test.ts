@@ -1,6 +1,6 @@
 import type { Clock } from '@vivr/core'
-import { memoryLogger } from '@vivr/testkit'
-import type { StatsD } from 'hot-shots'
+import { memoryLogger, parseDogStatsDLine } from '@vivr/testkit'
+import { StatsD } from 'hot-shots'
 import { describe, expect, it } from 'vitest'
 import { createSender, SETTLE_BOUND_MS, type SenderOptions } from '../src/sender.js'
 
@@ -96,7 +96,7 @@ describe('the sender over your own hot-shots client', () => {
       ['ms', 'api.response_time', 12, undefined],
       ['_sc', 'health.db', 2, { message: 'down', hostname: undefined }, { check: 'db' }],
     ])
-    expect(sender.stats()).toEqual({ sent: 3, sendErrors: 0, dnsQueries: 0 })
+    expect(sender.stats()).toEqual({ sent: 3, sentValues: 2, sendErrors: 0, dnsQueries: 0 })
   })
 
   it('a send that throws is counted, logged once, and handed to errorHandler as an Error', () => {
@@ -161,5 +161,51 @@ describe('the sender over your own hot-shots client', () => {
     const warnings = logger.find({ level: 'WARN', message: 'send failed' })
     expect(warnings).toHaveLength(2)
     expect(warnings[1]).toMatchObject({ reason: 'flush failed', suppressed: 2, intervalMs: 60_000 })
+  })
+})
+
+describe('the sender: samples as multi-value lines', () => {
+  /** A hot-shots client in mock mode: lines go to the child's mockBuffer instead of a socket. */
+  function mockClient(globalTags: Record<string, string>) {
+    return new StatsD({ mock: true, prefix: 'shop', globalTags, includeDataDogTags: false, datadog: false })
+  }
+
+  it("packs values through hot-shots' send(): its prefix, tags and name sanitizing, within maxDatagramBytes", () => {
+    const { sender } = senderWith(mockClient({ team: 'web' }), { maxDatagramBytes: 512 })
+    const values = Array.from({ length: 300 }, (_, i) => i * 1.5)
+    expect(sender.samples('h', 'basket:value|x', values, { currency: 'EUR' })).toBe(0)
+    const lines = sender.client.mockBuffer ?? []
+    expect(lines.length).toBeGreaterThan(1)
+    for (const line of lines) {
+      expect(Buffer.byteLength(line)).toBeLessThanOrEqual(512)
+      expect(parseDogStatsDLine(line)).toMatchObject({
+        name: 'vivr.shop.basket_value_x',
+        type: 'h',
+        tags: ['team:web', 'env:test', 'currency:EUR'],
+      })
+    }
+    const parsed = lines.map((line) => parseDogStatsDLine(line))
+    expect(parsed.flatMap((m) => (m?.kind === 'metric' ? m.values : []))).toEqual(values)
+    expect(sender.stats()).toMatchObject({ sent: lines.length, sentValues: 300 })
+  })
+
+  it("values that cannot fit a line beside your client's own tags are returned as dropped, not sent", () => {
+    const { sender } = senderWith(mockClient({ huge: 'x'.repeat(600) }), { maxDatagramBytes: 512 })
+    expect(sender.samples('ms', 'x', [1, 2, 3], undefined)).toBe(3)
+    expect(sender.client.mockBuffer).toEqual([])
+    expect(sender.stats()).toMatchObject({ sent: 0, sentValues: 0 })
+  })
+
+  it("without hot-shots' send(), samples go out one value per line through timing() and histogram()", () => {
+    const stub = stubClient()
+    const { sender } = senderWith(stub.client)
+    expect(sender.samples('ms', 'db.query', [5, 7], { table: 'order' })).toBe(0)
+    expect(sender.samples('h', 'basket', [2], undefined)).toBe(0)
+    expect(stub.calls.slice(1)).toEqual([
+      ['ms', 'db.query', 5, { table: 'order' }],
+      ['ms', 'db.query', 7, { table: 'order' }],
+      ['h', 'basket', 2, undefined],
+    ])
+    expect(sender.stats()).toMatchObject({ sent: 3, sentValues: 3 })
   })
 })

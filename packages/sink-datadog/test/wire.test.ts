@@ -7,7 +7,10 @@ import {
   createDatagramBudget,
   cutToBytes,
   escapeCheckMessage,
+  formatValue,
   MAX_NUMBER_CHARS,
+  metricNameSafe,
+  packValues,
 } from '../src/wire.js'
 
 const runs = (numRuns: number) => ({ seed: 20_261_202, numRuns })
@@ -202,5 +205,86 @@ describe('createDatagramBudget', () => {
     expect(budget.checkFields('ok', huge, undefined, 'm')).toBe('oversize')
     expect(performance.now() - started).toBeLessThan(50)
     expect(budget.checkFields('ok', undefined, undefined, huge)).toMatchObject({ name: 'ok' })
+  })
+})
+
+/** Any finite double, the extremes and the awkward ones weighted in. */
+const anyValue = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.integer({ min: -1_000_000, max: 1_000_000 }),
+  fc.constantFrom(0, -0, 1e-7, 1.5e-7, 1e21, 123e20, -1e-6, Number.MAX_VALUE, -Number.MIN_VALUE, 0.1 + 0.2),
+)
+
+describe('formatValue', () => {
+  it('reads back as the same double, never longer than MAX_NUMBER_CHARS, nothing that ends a field', () => {
+    fc.assert(
+      fc.property(anyValue, (value) => {
+        const text = formatValue(value)
+        expect(Number(text)).toBe(value === 0 ? 0 : value)
+        expect(text.length).toBeLessThanOrEqual(MAX_NUMBER_CHARS)
+        expect(text).toMatch(/^-?(?:\d+(?:\.\d+)?)(?:e[+-]\d+)?$/)
+        // Plain decimal wherever JavaScript's shortest spelling has an exponent but the digits fit.
+        if (text.includes('e')) expect(String(value)).toBe(text)
+      }),
+      runs(2000),
+    )
+  })
+
+  it('is String() where that has no exponent, plain decimal where it fits, an exponent only at the extremes', () => {
+    expect([12.5, 0, -0, -3, 0.1 + 0.2, 1e20].map(formatValue)).toEqual(
+      [12.5, 0, -0, -3, 0.1 + 0.2, 1e20].map(String),
+    )
+    expect(formatValue(1e-7)).toBe('0.0000001')
+    expect(formatValue(-1.5e-7)).toBe('-0.00000015')
+    expect(formatValue(1e21)).toBe('1000000000000000000000')
+    expect(formatValue(1.2345e22)).toBe('12345000000000000000000')
+    // 0.00000012345678901234566: 25 characters in plain decimal.
+    expect(formatValue(1.2345678901234566e-7)).toBe('1.2345678901234566e-7')
+    expect(formatValue(Number.MAX_VALUE)).toBe('1.7976931348623157e+308')
+    expect(formatValue(-Number.MIN_VALUE)).toBe('-5e-324')
+  })
+})
+
+describe('packValues', () => {
+  it('every value once, in order, in as few lines as fit the room, each line within it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(anyValue, { maxLength: 400 }),
+        fc.integer({ min: 1, max: 1500 }),
+        (values, room) => {
+          const head = 'vivr.x'
+          const { lines, counts, dropped } = packValues(head, '|ms', values, room)
+          const kept = values.filter((v) => `:${formatValue(v)}`.length <= room)
+          expect(dropped).toBe(values.length - kept.length)
+          expect(counts).toHaveLength(lines.length)
+          const parsed = lines.map((line) => parseDogStatsDLine(line))
+          for (const [i, line] of lines.entries()) {
+            expect(line.length - head.length - 3).toBeLessThanOrEqual(room)
+            expect(parsed[i]).toMatchObject({ kind: 'metric', name: 'vivr.x', type: 'ms' })
+            expect(counts[i]).toBe(parsed[i]?.kind === 'metric' ? parsed[i].values.length : -1)
+            // Greedy: the next line's first value would not have fit this one.
+            const next = parsed[i + 1]
+            if (next?.kind === 'metric')
+              expect(line.length - head.length - 3 + `:${formatValue(next.value)}`.length).toBeGreaterThan(
+                room,
+              )
+          }
+          const delivered = parsed.flatMap((m) => (m?.kind === 'metric' ? m.values : []))
+          expect(delivered).toEqual(kept.map((v) => (v === 0 ? 0 : v)))
+        },
+      ),
+      runs(400),
+    )
+  })
+
+  it('metricNameSafe: no colon, pipe or line break survives, one byte for one byte', () => {
+    fc.assert(
+      fc.property(anyText(200), (name) => {
+        const safe = metricNameSafe(name)
+        expect(safe).not.toMatch(/[:|\r\n]/)
+        expect(bytes(safe)).toBe(bytes(name))
+      }),
+      runs(300),
+    )
   })
 })

@@ -1,11 +1,16 @@
 import { createSocket } from 'node:dgram'
 
-/** One metric line: `name:value|type|@rate|#tags|T<ts>|c:<container>`. */
+/**
+ * One metric line: `name:value|type|@rate|#tags|T<ts>|c:<container>`, or with several values packed
+ * (DogStatsD protocol 1.1, Datadog Agent ≥ 6.25 / 7.25): `name:1:2.5:3|h|@rate|#tags`, the type, sample rate and
+ * tags shared by every value.
+ */
 export interface DogStatsDMetric {
   kind: 'metric'
   name: string
-  /** First value (DogStatsD ≥ 1.1 may pack several: `name:1:2:3|h`). */
+  /** First value. */
   value: number
+  /** Every value of the line, in order: one, or several packed. */
   values: number[]
   /** `c` counter, `g` gauge, `ms` timing, `h` histogram, `d` distribution, `s` set. */
   type: string
@@ -59,17 +64,25 @@ function splitTags(field: string): string[] {
   return field === '' ? [] : field.split(',')
 }
 
+/**
+ * A value as the agent reads it (Go's strconv.ParseFloat, decimal only): digits with an optional sign, point and
+ * exponent. Stricter than `Number()`, which reads `''` as 0 and accepts `0x10` or ` 1`: an empty value between
+ * two colons (`a:1::2|h`) is a broken line, not a zero.
+ */
+const DOGSTATSD_VALUE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+
 function parseMetric(line: string): DogStatsDMetric | undefined {
   const fields = line.split('|')
   const head = fields[0] ?? ''
   const colon = head.indexOf(':')
   const type = fields[1]
   if (colon <= 0 || !type) return undefined
-  const values = head
-    .slice(colon + 1)
-    .split(':')
-    .map((v) => Number(v))
-  if (values.length === 0 || values.some((v) => Number.isNaN(v))) return undefined
+  // A set's value is one member, whatever it spells (sets take no packing: `:` may be in a member).
+  const texts = type === 's' ? [head.slice(colon + 1)] : head.slice(colon + 1).split(':')
+  if (type !== 's' && !texts.every((text) => DOGSTATSD_VALUE.test(text))) return undefined
+  const values = texts.map((text) => Number(text))
+  // `1e999` spells a number but not a double: the agent refuses it (out of range).
+  if (values.some((v) => Number.isNaN(v) || (type !== 's' && !Number.isFinite(v)))) return undefined
   const metric: DogStatsDMetric = {
     kind: 'metric',
     name: head.slice(0, colon),
@@ -206,6 +219,13 @@ export interface StatsdListener {
   readonly unparsed: readonly string[]
   /** Resolves once at least `count` lines arrived; rejects after `timeoutMs` saying how many did. */
   waitForLines(count: number, options?: WaitOptions): Promise<void>
+  /**
+   * Resolves once at least `count` metric values arrived, each value of a packed line counted (`a:1:2:3|h` is
+   * three); rejects after `timeoutMs` saying how many did.
+   */
+  waitForValues(count: number, options?: WaitOptions): Promise<void>
+  /** Metric values received so far, each value of a packed line counted. */
+  readonly valueCount: number
   /** Resolves once `predicate()` holds (checked on every datagram); rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, options?: WaitOptions): Promise<void>
   clear(): void
@@ -226,6 +246,7 @@ export async function startStatsdListener(options: StatsdListenerOptions = {}): 
   const events: DogStatsDEvent[] = []
   const unparsed: string[] = []
   const waiters = new Set<() => void>()
+  let valueCount = 0
   let closed: Promise<void> | undefined
 
   socket.on('message', (message) => {
@@ -235,8 +256,10 @@ export async function startStatsdListener(options: StatsdListenerOptions = {}): 
       lines.push(line)
       const parsed = parseDogStatsDLine(line)
       if (!parsed) unparsed.push(line)
-      else if (parsed.kind === 'metric') metrics.push(parsed)
-      else if (parsed.kind === 'serviceCheck') serviceChecks.push(parsed)
+      else if (parsed.kind === 'metric') {
+        metrics.push(parsed)
+        valueCount += parsed.values.length
+      } else if (parsed.kind === 'serviceCheck') serviceChecks.push(parsed)
       else events.push(parsed)
     }
     for (const waiter of [...waiters]) waiter()
@@ -294,8 +317,18 @@ export async function startStatsdListener(options: StatsdListenerOptions = {}): 
         waitOptions,
         () => ` (wanted ${count} lines, got ${lines.length})`,
       ),
+    waitForValues: (count, waitOptions) =>
+      waitFor(
+        () => valueCount >= count,
+        waitOptions,
+        () => ` (wanted ${count} values, got ${valueCount})`,
+      ),
+    get valueCount() {
+      return valueCount
+    },
     clear() {
       for (const list of [datagrams, lines, metrics, serviceChecks, events, unparsed]) list.length = 0
+      valueCount = 0
     },
     close() {
       closed ??= new Promise<void>((resolve) => {
