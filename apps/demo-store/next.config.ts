@@ -6,16 +6,6 @@ import type { NextConfig } from 'next'
 
 interface WebpackConfig {
   resolve?: { alias?: Record<string, unknown>; extensionAlias?: Record<string, string[]> }
-  plugins?: unknown[]
-}
-interface WebpackContext {
-  isServer: boolean
-  webpack: {
-    NormalModuleReplacementPlugin: new (
-      pattern: RegExp,
-      replace: (resource: { request: string }) => void,
-    ) => unknown
-  }
 }
 
 const require = createRequire(import.meta.url)
@@ -47,12 +37,6 @@ function sourceAliases(): Record<string, string> {
   return aliases
 }
 
-// Core's one entry also holds the logger (pino) and the request context (node:async_hooks). Browser code uses
-// none of it (adapter-next/client takes pure helpers), but webpack still resolves those imports: in the browser
-// bundle they resolve to nothing, as adapter-next's own browser build does.
-// (webpack reads `node:` URLs before aliases apply, so that prefix is dropped first.)
-const SERVER_ONLY_IN_BROWSER = { pino: false, async_hooks: false } as const
-
 const config: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR ?? '.next',
   reactStrictMode: true,
@@ -69,21 +53,11 @@ const config: NextConfig = {
     '@prisma/adapter-pg',
     '@electric-sql/pglite',
   ],
-  webpack: (webpackConfig: WebpackConfig, { isServer, webpack }: WebpackContext) => {
+  // No stubs for the browser bundle: the browser code imports only @vivr/core's isomorphic entry and the sinks'
+  // browser entries, which reach no Node module (scripts/check-boundaries.mjs keeps it so).
+  webpack: (webpackConfig: WebpackConfig) => {
     webpackConfig.resolve ??= {}
-    if (!isServer) {
-      webpackConfig.plugins ??= []
-      webpackConfig.plugins.push(
-        new webpack.NormalModuleReplacementPlugin(/^node:async_hooks$/, (resource) => {
-          resource.request = 'async_hooks'
-        }),
-      )
-    }
-    webpackConfig.resolve.alias = {
-      ...webpackConfig.resolve.alias,
-      ...sourceAliases(),
-      ...(isServer ? {} : SERVER_ONLY_IN_BROWSER),
-    }
+    webpackConfig.resolve.alias = { ...webpackConfig.resolve.alias, ...sourceAliases() }
     webpackConfig.resolve.extensionAlias = {
       ...webpackConfig.resolve.extensionAlias,
       '.js': ['.ts', '.tsx', '.js'],
