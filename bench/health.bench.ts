@@ -1,4 +1,5 @@
-import { type Check, createHealth } from '@vivr/core'
+import { type Check, createHealth, publishHealth } from '@vivr/core'
+import { prometheusMetrics } from '@vivr/sink-prometheus'
 import { type Bench, opsPerSecond, percentile, sleep } from './lib.js'
 
 /** The guide's handler, faithfully: sequential awaits, no timeout, no sharing, no cache, same JSON. */
@@ -146,4 +147,35 @@ const throughput: Bench = {
   },
 }
 
-export const benches: Bench[] = [probeStorm, hungDependency, throughput]
+const publishing: Bench = {
+  name: 'health: publishing',
+  async run() {
+    const instant = async () => {}
+    const checks = (): Check[] => ['database', 'cache', 'payment'].map((name) => ({ name, run: instant }))
+    const plain = createHealth({ checks: checks(), environment: 'bench', includeMetrics: false })
+    const published = createHealth({ checks: checks(), environment: 'bench', includeMetrics: false })
+    publishHealth(published, prometheusMetrics())
+    const plainRps = await opsPerSecond(() => plain.run(), 2000)
+    const publishedRps = await opsPerSecond(() => published.run(), 2000)
+    return [
+      {
+        figure: 'full health run, 3 instant checks, publishHealth to Prometheus (cost per run = the gap)',
+        unit: 'runs/s',
+        ours: Math.round(publishedRps),
+        anchor: Math.round(plainRps),
+        anchorName: 'the same run without publishHealth',
+        higherIsBetter: true,
+      },
+      {
+        figure: 'publishHealth cost per run',
+        unit: 'µs',
+        ours: Math.max(0, 1e6 / publishedRps - 1e6 / plainRps),
+        anchor: 1e6 / plainRps,
+        anchorName: 'the run itself',
+        higherIsBetter: false,
+      },
+    ]
+  },
+}
+
+export const benches: Bench[] = [probeStorm, hungDependency, throughput, publishing]
