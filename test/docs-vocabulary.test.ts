@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { METRICS, TAG } from '@vivr/core'
+import { METRICS, type MetricUnit, TAG } from '@vivr/core'
 import { prometheusName } from '@vivr/sink-prometheus'
 import { expect, it } from 'vitest'
 
@@ -11,7 +11,15 @@ const FILE = new URL('../docs/vocabulary.md', import.meta.url)
 const BEGIN = '<!-- generated from packages/core/src/vocabulary.ts: begin -->'
 const END = '<!-- generated: end -->'
 
-const EMF_UNIT = { count: 'Count', milliseconds: 'Milliseconds', ratio: 'None', score: 'None', currency: 'None' }
+const EMF_UNIT: Record<MetricUnit, string> = {
+  count: 'Count',
+  milliseconds: 'Milliseconds',
+  seconds: 'Seconds',
+  bytes: 'Bytes',
+  ratio: 'None',
+  score: 'None',
+  currency: 'None',
+}
 
 function render(): string {
   const metrics = [...METRICS.values()].map((m) => {
@@ -25,7 +33,8 @@ function render(): string {
     for (const [tag, attribute] of Object.entries(m.otel?.attributes ?? {})) attributes.set(tag, attribute)
   }
   const tags = Object.entries(TAG).map(
-    ([key, tag]) => `| \`${tag}\` | \`TAG.${key}\` | ${attributes.has(tag) ? `\`${attributes.get(tag)}\`` : ''} |`,
+    ([key, tag]) =>
+      `| \`${tag}\` | \`TAG.${key}\` | ${attributes.has(tag) ? `\`${attributes.get(tag)}\`` : ''} |`,
   )
   return [
     BEGIN,

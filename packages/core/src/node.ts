@@ -1,5 +1,7 @@
 // @vivr/core/node: what needs Node — the pino logger, the AsyncLocalStorage request context, the shutdown
 // lifecycle, request telemetry over Web Request/Response, and an HTTP server with a graceful close.
+export type { RuntimeMetrics, RuntimeMetricsOptions } from './node/runtime-metrics.js'
+export { runtimeMetrics } from './node/runtime-metrics.js'
 export type { ServeOptions } from './node/serve.js'
 export { serve } from './node/serve.js'
 export { getContext, withContext } from './telemetry/context.js'

@@ -22,12 +22,14 @@ export const TAG = {
   model: 'model',
   /** A Prisma operation (`findMany`). */
   operation: 'operation',
+  /** The kind of a garbage collection: `minor`, `major`, `incremental`, `weakcb` (`other` for any kind V8 adds). */
+  gcKind: 'kind',
 } as const
 
 export type TagKey = (typeof TAG)[keyof typeof TAG]
 
 /** Units, named the way a sink needs to translate them. */
-export type MetricUnit = 'count' | 'milliseconds' | 'ratio' | 'score' | 'currency'
+export type MetricUnit = 'count' | 'milliseconds' | 'seconds' | 'bytes' | 'ratio' | 'score' | 'currency'
 
 /** The OpenTelemetry semantic-convention twin of a metric, for the OTLP export that will follow. */
 export interface OtelTwin {
@@ -68,6 +70,15 @@ export const METRIC = {
   cacheHitRate: 'cache.hit_rate',
   paymentFailureRate: 'payments.failure_rate',
   pageLoadTime: 'page.load_time',
+  eventLoopDelayP50: 'runtime.event_loop.delay.p50',
+  eventLoopDelayP99: 'runtime.event_loop.delay.p99',
+  eventLoopDelayMax: 'runtime.event_loop.delay.max',
+  eventLoopUtilization: 'runtime.event_loop.utilization',
+  gcPause: 'runtime.gc.pause',
+  heapUsed: 'runtime.heap.used',
+  heapTotal: 'runtime.heap.total',
+  rss: 'runtime.rss',
+  activeHandles: 'runtime.active_handles',
 } as const
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC]
@@ -217,6 +228,91 @@ const definitions: readonly MetricDefinition[] = [
     unit: 'milliseconds',
     tags: [],
     description: 'A page load time reported from the browser (TechnicalMetrics).',
+  },
+  // Runtime metrics (`runtimeMetrics()` from @vivr/core/node), one value per collection interval.
+  {
+    name: METRIC.eventLoopDelayP50,
+    kind: 'gauge',
+    unit: 'milliseconds',
+    tags: [],
+    description:
+      'Median event-loop delay over the last interval: how late a 10 ms timer ran, the resolution subtracted (`monitorEventLoopDelay`, on while the loop is over 1 % busy; a quieter loop reports its busy time, an upper bound).',
+    otel: { name: 'nodejs.eventloop.delay.p50', unit: 's', attributes: {} },
+  },
+  {
+    name: METRIC.eventLoopDelayP99,
+    kind: 'gauge',
+    unit: 'milliseconds',
+    tags: [],
+    description:
+      '99th-percentile event-loop delay over the last interval; the EventLoopDelayHigh alert in `ops/prometheus/rules.yml` reads it.',
+    otel: { name: 'nodejs.eventloop.delay.p99', unit: 's', attributes: {} },
+  },
+  {
+    name: METRIC.eventLoopDelayMax,
+    kind: 'gauge',
+    unit: 'milliseconds',
+    tags: [],
+    description: 'Longest event-loop delay over the last interval: the longest the loop was blocked.',
+    otel: { name: 'nodejs.eventloop.delay.max', unit: 's', attributes: {} },
+  },
+  {
+    name: METRIC.eventLoopUtilization,
+    kind: 'gauge',
+    unit: 'ratio',
+    tags: [],
+    description:
+      'Share of the last interval the event loop spent running code rather than waiting for I/O, 0–1 (`performance.eventLoopUtilization`).',
+    otel: { name: 'nodejs.eventloop.utilization', unit: '1', attributes: {} },
+  },
+  {
+    name: METRIC.gcPause,
+    kind: 'increment',
+    unit: 'seconds',
+    tags: [TAG.gcKind],
+    description:
+      'Time spent in garbage-collection pauses, a counter in seconds by kind: `rate()` of it is the share of time spent in GC.',
+    prometheusBase: 'runtime_gc_pause_seconds',
+    otel: { name: 'v8js.gc.duration', unit: 's', attributes: { [TAG.gcKind]: 'v8js.gc.type' } },
+  },
+  {
+    name: METRIC.heapUsed,
+    kind: 'gauge',
+    unit: 'bytes',
+    tags: [],
+    description:
+      'V8 heap in use (`process.memoryUsage().heapUsed`; the OpenTelemetry twin is per heap space).',
+    prometheusBase: 'runtime_heap_used_bytes',
+    otel: { name: 'v8js.memory.heap.used', unit: 'By', attributes: {} },
+  },
+  {
+    name: METRIC.heapTotal,
+    kind: 'gauge',
+    unit: 'bytes',
+    tags: [],
+    description:
+      'V8 heap allocated (`process.memoryUsage().heapTotal`; the OpenTelemetry twin is per heap space).',
+    prometheusBase: 'runtime_heap_total_bytes',
+    otel: { name: 'v8js.memory.heap.space.size', unit: 'By', attributes: {} },
+  },
+  {
+    name: METRIC.rss,
+    kind: 'gauge',
+    unit: 'bytes',
+    tags: [],
+    description:
+      'Resident set size: all the memory the process holds in RAM, the V8 heap and everything outside it (Buffers, native code).',
+    prometheusBase: 'runtime_rss_bytes',
+    otel: { name: 'process.memory.usage', unit: 'By', attributes: {} },
+  },
+  {
+    name: METRIC.activeHandles,
+    kind: 'gauge',
+    unit: 'count',
+    tags: [],
+    description:
+      'Resources keeping the event loop alive (`process.getActiveResourcesInfo()`: sockets, servers, timers…); a steady climb is a leak.',
+    otel: { name: 'v8js.resource.active', unit: '{resource}', attributes: {} },
   },
 ]
 

@@ -58,6 +58,8 @@ const UNITS: Record<MetricKind, string> = {
 const VOCABULARY_UNITS: Readonly<Record<MetricUnit, string>> = {
   count: 'Count',
   milliseconds: 'Milliseconds',
+  seconds: 'Seconds',
+  bytes: 'Bytes',
   ratio: 'None',
   score: 'None',
   currency: 'None',
