@@ -1,5 +1,6 @@
 import {
   type Clock,
+  isTraceId,
   type LogDestination,
   METRICS,
   type MetricKind,
@@ -11,6 +12,7 @@ import {
   systemClock,
   type Tags,
   type TimerHandle,
+  type TraceSource,
 } from '@vivr/core'
 import { durationOption } from '@vivr/core/internal'
 import { MAX_EVENT_MESSAGE_BYTES } from './limits.js'
@@ -32,7 +34,24 @@ export interface CloudWatchMetricsOptions {
   maxSeries?: number
   /** @default systemClock (timers unref'd) */
   clock?: Clock
+  /**
+   * The active trace when a value is recorded. Each record carries one trace id as its `trace_id` property
+   * (searchable in Logs Insights, not a dimension): the trace of its largest timing or histogram sample, else
+   * of the last call that had a trace; with `flushIntervalMs: 0`, each call's own. Ids that are not valid W3C
+   * trace ids are never written. `false` writes none.
+   * @default the request's trace (core's `currentTrace`, once `@vivr/core/node` has it; none until then)
+   */
+  trace?: TraceSource | false
 }
+
+/**
+ * Where records read the trace when no `trace` option is given. Until core's Node entry exports `currentTrace`
+ * (issue 15, part 1), none: the one line to switch is this one.
+ */
+const defaultTrace: TraceSource = () => undefined
+
+/** The record property holding the trace id: the field the kit's log lines carry it in, so one query finds both. */
+const TRACE_PROPERTY = 'trace_id'
 
 interface Series {
   kind: MetricKind
@@ -47,6 +66,12 @@ interface Series {
   /** Timing and histogram samples (EMF allows up to 100 per metric per document). */
   values: number[]
   timestamp: number
+  /** The exemplar: the trace of the largest sample (timings, histograms) or of the last traced call. */
+  traceId: string | undefined
+  /** The sample `traceId` came with (timings and histograms). */
+  traceValue: number
+  /** When `traceId` was taken, in calls: the latest wins among counters and gauges. */
+  traceOrder: number
 }
 
 const UNITS: Record<MetricKind, string> = {
@@ -81,6 +106,41 @@ const MAX_PROPERTY_BYTES = 64 * 1024
 /** A tag value with any credential masked: EMF documents are log lines, and secrets never leave. */
 function scrubbed(value: string): string {
   return mayHoldSecret(value) ? scrubSecrets(value, MAX_DIMENSION_VALUE_LENGTH) : value
+}
+
+/** A valid W3C trace id from the source, or undefined: the source may throw or return anything. */
+function readTraceId(source: TraceSource | undefined): string | undefined {
+  if (source === undefined) return undefined
+  try {
+    const traceId = source()?.traceId
+    return isTraceId(traceId) ? traceId : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const isSample = (kind: MetricKind) => kind === 'timing' || kind === 'histogram'
+
+/**
+ * The one trace id a record carries: the trace of its largest timing or histogram sample (the slowest request is
+ * the one worth opening), else of the last call that had a trace.
+ */
+function exemplarTraceId(members: readonly Series[]): string | undefined {
+  let best: Series | undefined
+  for (const m of members) {
+    if (m.traceId === undefined) continue
+    if (best === undefined) best = m
+    else if (isSample(m.kind) !== isSample(best.kind)) {
+      if (isSample(m.kind)) best = m
+    } else if (
+      isSample(m.kind)
+        ? m.traceValue > best.traceValue ||
+          (m.traceValue === best.traceValue && m.traceOrder > best.traceOrder)
+        : m.traceOrder > best.traceOrder
+    )
+      best = m
+  }
+  return best?.traceId
 }
 
 /** At most `max` UTF-16 units of `text`, never ending on half a surrogate pair. */
@@ -137,6 +197,12 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
   const flushIntervalMs = durationOption('flushIntervalMs', options.flushIntervalMs) ?? 1000
   const maxSeries = integerAtLeast('maxSeries', options.maxSeries, 1) ?? 1000
   const clock = options.clock ?? systemClock
+  const traceOption = options.trace
+  if (traceOption !== undefined && traceOption !== false && typeof traceOption !== 'function') {
+    throw new OptionError('trace', traceOption, 'a function returning the active trace ids, or false')
+  }
+  const traceSource = traceOption === undefined ? defaultTrace : traceOption || undefined
+  let calls = 0
   const series = new Map<string, Series>()
   let timer: TimerHandle | undefined
   let closed = false
@@ -168,9 +234,13 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
     return { dimensions, dimensionKeys, properties, groupKey }
   }
 
-  /** One EMF document; `withProperties: false` leaves out the searchable extras. */
+  /**
+   * One EMF document; `withProperties: false` leaves out the searchable extras (not the trace id). A tag or a
+   * metric named `trace_id` keeps its value: the trace id is written first, so either overwrites it.
+   */
   function serialize(members: readonly Series[], withProperties = true): string {
     const first = members[0]!
+    const traceId = exemplarTraceId(members)
     const document: Record<string, unknown> = {
       _aws: {
         Timestamp: Math.min(...members.map((m) => m.timestamp)),
@@ -182,6 +252,7 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
           },
         ],
       },
+      ...(traceId === undefined ? {} : { [TRACE_PROPERTY]: traceId }),
       ...(withProperties ? first.properties : {}),
       ...first.dimensions,
     }
@@ -249,6 +320,7 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
   function record(kind: MetricKind, rawName: string, value: number, tags: Tags | undefined) {
     if (closed || typeof rawName !== 'string' || rawName.length === 0 || !Number.isFinite(value)) return
     const name = sliceChars(rawName, MAX_NAME_LENGTH)
+    const traceId = readTraceId(traceSource)
     const { dimensions, dimensionKeys, properties, groupKey } = describe(name, tags)
     const key = `${kind}\u0000${name}\u0000${groupKey}`
     let entry = series.get(key)
@@ -264,12 +336,20 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
         value: 0,
         values: [],
         timestamp: clock.now(),
+        traceId: undefined,
+        traceValue: Number.NEGATIVE_INFINITY,
+        traceOrder: 0,
       }
       series.set(key, entry)
     }
     if (kind === 'increment') entry.value += value
     else if (kind === 'gauge') entry.value = value
     else entry.values.push(value)
+    if (traceId !== undefined && (!isSample(kind) || value >= entry.traceValue)) {
+      entry.traceId = traceId
+      entry.traceValue = value
+      entry.traceOrder = ++calls
+    }
     if (flushIntervalMs === 0) return writePending()
     if (entry.values.length >= MAX_VALUES) {
       series.delete(key)

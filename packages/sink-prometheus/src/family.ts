@@ -1,6 +1,7 @@
 import { mayHoldSecret, OTHER, scrubSecrets, type Tags } from '@vivr/core'
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client'
 import { labelName } from './names.js'
+import type { ExemplarIds } from './trace.js'
 
 export type FamilyType = 'counter' | 'gauge' | 'histogram'
 
@@ -16,6 +17,32 @@ export interface Series {
   sum: number
   /** Non-cumulative count per upper bound; the last slot counts what exceeded every bound. */
   readonly buckets: Float64Array | undefined
+  /** Per bucket slot, the last traced observation that fell in it; made on the first one. */
+  exemplars: Array<Exemplar | undefined> | undefined
+}
+
+/** One observation kept as an OpenMetrics exemplar: `# {trace_id="…",span_id="…"} value timestamp`. */
+export interface Exemplar {
+  traceId: string
+  spanId: string | undefined
+  value: number
+  /** Seconds since the epoch, as OpenMetrics writes it. */
+  timestamp: number
+}
+
+/** An exemplar as prom-client's metric objects carry it (its renderer and ours read this shape). */
+export interface ExemplarValue {
+  labelSet: Record<string, string>
+  value: number
+  timestamp: number
+}
+
+function exemplarValue(exemplar: Exemplar | undefined): ExemplarValue | undefined {
+  if (exemplar === undefined) return undefined
+  // 8 + 32 + 7 + 16 = 63 characters of label names and values: within OpenMetrics' 128.
+  const labelSet: Record<string, string> = { trace_id: exemplar.traceId }
+  if (exemplar.spanId !== undefined) labelSet.span_id = exemplar.spanId
+  return { labelSet, value: exemplar.value, timestamp: exemplar.timestamp }
 }
 
 /** More labels than any series should carry: such a tag set is not recorded (core's limitCardinality agrees). */
@@ -109,13 +136,29 @@ export class Family {
     return this.bySpelling.get(spelling) ?? this.admit(spelling, tags)
   }
 
-  observe(series: Series, value: number): void {
+  /**
+   * One observation; with the ids of a trace, it becomes its bucket's exemplar (the last traced observation per
+   * bucket, as prom-client keeps them), updated in place so a traced call allocates nothing after the first.
+   */
+  observe(series: Series, value: number, trace?: ExemplarIds): void {
     const { bounds } = this
     let slot = 0
     while (slot < bounds.length && value > bounds[slot]!) slot++
     series.buckets![slot]!++
     series.value++
     series.sum += value
+    if (trace === undefined) return
+    series.exemplars ??= new Array<Exemplar | undefined>(bounds.length + 1)
+    const timestamp = Date.now() / 1000
+    const exemplar = series.exemplars[slot]
+    if (exemplar === undefined) {
+      series.exemplars[slot] = { traceId: trace.traceId, spanId: trace.spanId, value, timestamp }
+    } else {
+      exemplar.traceId = trace.traceId
+      exemplar.spanId = trace.spanId
+      exemplar.value = value
+      exemplar.timestamp = timestamp
+    }
   }
 
   reset(): void {
@@ -140,9 +183,11 @@ export class Family {
       sharedLabels: Labels
       value: number
       metricName: string
+      exemplar?: ExemplarValue | undefined
     }> = []
     for (const series of this.byLabels.values()) {
       let cumulative = 0
+      const exemplars = series.exemplars
       this.bounds.forEach((bound, slot) => {
         cumulative += series.buckets![slot]!
         out.push({
@@ -150,10 +195,17 @@ export class Family {
           sharedLabels: series.labels,
           value: cumulative,
           metricName: bucketName,
+          exemplar: exemplarValue(exemplars?.[slot]),
         })
       })
       out.push(
-        { labels: { le: '+Inf' }, sharedLabels: series.labels, value: series.value, metricName: bucketName },
+        {
+          labels: { le: '+Inf' },
+          sharedLabels: series.labels,
+          value: series.value,
+          metricName: bucketName,
+          exemplar: exemplarValue(exemplars?.[this.bounds.length]),
+        },
         { labels: {}, sharedLabels: series.labels, value: series.sum, metricName: `${this.name}_sum` },
         { labels: {}, sharedLabels: series.labels, value: series.value, metricName: `${this.name}_count` },
       )
@@ -196,6 +248,7 @@ export class Family {
         value: 0,
         sum: 0,
         buckets: this.type === 'histogram' ? new Float64Array(this.bounds.length + 1) : undefined,
+        exemplars: undefined,
       }
       this.byLabels.set(key, series)
     }

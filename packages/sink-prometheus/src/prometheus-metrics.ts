@@ -7,6 +7,7 @@ import {
   OptionError,
   scrubSecrets,
   type Tags,
+  type TraceSource,
 } from '@vivr/core'
 import { booleanOption, positiveIntegerOption, renamedOptions } from '@vivr/core/internal'
 import { collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-client'
@@ -18,6 +19,13 @@ import {
   prometheusName,
   VOCABULARY_NAMES,
 } from './names.js'
+import {
+  hasJsonMetrics,
+  OPENMETRICS_CONTENT_TYPE,
+  openMetricsText,
+  prefersOpenMetrics,
+} from './openmetrics.js'
+import { readTrace, traceOption } from './trace.js'
 
 export interface PrometheusMetricsOptions {
   /** Where the metrics are registered and scraped from; pass yours to serve them beside your own. @default a new Registry */
@@ -42,6 +50,13 @@ export interface PrometheusMetricsOptions {
   help?: Readonly<Record<string, string>>
   /** Gets one warning per metric that hits the label-set limit or a name clash. */
   logger?: Logger
+  /**
+   * The active trace when a timing or histogram value is recorded: its ids become the bucket's exemplar
+   * (`trace_id`, `span_id`), served when the scraper asks for OpenMetrics. Ids that are not valid W3C ids are
+   * never attached. `false` records no exemplars.
+   * @default the request's trace (core's `currentTrace`, once `@vivr/core/node` has it; none until then)
+   */
+  trace?: TraceSource | false
 }
 
 export interface PrometheusSinkStats {
@@ -70,7 +85,10 @@ export interface PrometheusSinkStats {
 }
 
 export interface PrometheusMetrics extends MetricSink {
-  /** `GET /metrics`: the registry in the Prometheus text format (`text/plain; version=0.0.4`). */
+  /**
+   * `GET /metrics`: the registry in the OpenMetrics text format, exemplars included, when the request's `Accept`
+   * asks for it (Prometheus does); else in the Prometheus text format (`text/plain; version=0.0.4`).
+   */
   metricsHandler(request: Request): Promise<Response>
   readonly registry: Registry<RegistryContentType>
   /** The Prometheus name a call produces: `nameOf('timing', 'http.request.duration')` → `http_request_duration_seconds`. */
@@ -167,6 +185,7 @@ const sameBuckets = (a: readonly number[], b: readonly number[]) =>
  */
 export function prometheusMetrics(options: PrometheusMetricsOptions = {}): PrometheusMetrics {
   const settings = validate(options)
+  const trace = traceOption(options.trace)
   const registry: Registry<RegistryContentType> = options.registry ?? new Registry()
   const logger = options.logger ?? noopLogger
   const families: Record<MetricKind, Map<string, Family | null>> = {
@@ -310,7 +329,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       else if (series === 'too many series') return
       else if (kind === 'increment') series.value += value
       else if (kind === 'gauge') series.value = inSeconds(kind, name) ? value / 1000 : value
-      else family.observe(series, kind === 'timing' ? value / 1000 : value)
+      else family.observe(series, kind === 'timing' ? value / 1000 : value, readTrace(trace))
     } catch {
       counters.droppedInvalid++
     }
@@ -331,10 +350,21 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       if (method !== 'GET' && method !== 'HEAD') {
         return new Response('method not allowed\n', { status: 405, headers: { allow: 'GET, HEAD' } })
       }
+      let accept: string | null
       try {
-        const body = await registry.metrics()
+        accept = request.headers.get('accept')
+      } catch {
+        accept = null
+      }
+      try {
+        const openMetrics = prefersOpenMetrics(accept) && hasJsonMetrics(registry)
+        const body = openMetrics ? await openMetricsText(registry) : await registry.metrics()
         return new Response(method === 'HEAD' ? null : body, {
-          headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' },
+          headers: {
+            'content-type': openMetrics ? OPENMETRICS_CONTENT_TYPE : registry.contentType,
+            'cache-control': 'no-store',
+            vary: 'accept',
+          },
         })
       } catch (error) {
         // A failing collector (yours or a default one) answers 500 with a reason, never an unhandled rejection.

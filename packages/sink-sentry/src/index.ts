@@ -4,6 +4,7 @@ export type { SentryInitDefaults, SentryOptionsInput } from './options.js'
 export { sentryOptions } from './options.js'
 export type { SentryReporter, SentryReporterOptions } from './reporter.js'
 export { sentryReporter } from './reporter.js'
+export { sentryTraceSource } from './trace.js'
 export type {
   NextErrorContextLike,
   NextRequestLike,
@@ -11,4 +12,7 @@ export type {
   SentryEventLike,
   SentryHintLike,
   SentryLike,
+  SentryScopeLike,
+  SentrySpanLike,
+  SentryTraceContext,
 } from './types.js'

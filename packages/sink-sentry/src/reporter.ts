@@ -1,5 +1,6 @@
-import { type ErrorReporter, OptionError } from '@vivr/core'
+import { type ErrorReporter, OptionError, type TraceIds, type TraceSource } from '@vivr/core'
 import { durationOption } from '@vivr/core/internal'
+import { activeSentrySpan, readTrace, traceOption } from './trace.js'
 import type { NextErrorContextLike, NextRequestLike, SentryCaptureContext, SentryLike } from './types.js'
 
 export interface SentryReporterOptions {
@@ -7,6 +8,14 @@ export interface SentryReporterOptions {
   flushTimeoutMs?: number
   /** Registers `close()` as a shutdown hook, e.g. `lifecycle: createLifecycle()`. */
   lifecycle?: { onShutdown(name: string, hook: () => unknown, options?: { timeoutMs?: number }): void }
+  /**
+   * The request's trace when an error is captured: it becomes the event's `contexts.trace` (`trace_id`,
+   * `span_id`), so the event links to the trace and to the request's log lines. When Sentry's own tracing has an
+   * active span, Sentry's ids win and this is not read. Ids that are not valid W3C ids are never attached.
+   * `false` attaches none.
+   * @default the request's trace (core's `currentTrace`, once `@vivr/core/node` has it; none until then)
+   */
+  trace?: TraceSource | false
 }
 
 export interface SentryReporter extends ErrorReporter {
@@ -38,6 +47,10 @@ export function sentryReporter(sentry: SentryLike, options: SentryReporterOption
   if (options.lifecycle !== undefined && typeof options.lifecycle?.onShutdown !== 'function') {
     throw new OptionError('lifecycle', options.lifecycle, 'an object with onShutdown(name, hook, options)')
   }
+  const traceSource = traceOption(options.trace)
+  /** The kit's trace for this event, unless Sentry's own tracing has an active span (its ids win). */
+  const eventTrace = (): TraceIds | undefined =>
+    traceSource === undefined || activeSentrySpan(sentry) !== undefined ? undefined : readTrace(traceSource)
   const settle = async (call: () => PromiseLike<boolean>) => {
     try {
       return (await call()) === true
@@ -52,6 +65,8 @@ export function sentryReporter(sentry: SentryLike, options: SentryReporterOption
         if (context?.tags) captureContext.tags = context.tags
         if (context?.extra) captureContext.extra = context.extra
         if (context?.level) captureContext.level = context.level
+        const trace = eventTrace()
+        if (trace) captureContext.contexts = { trace: { trace_id: trace.traceId, span_id: trace.spanId } }
         const eventId = sentry.captureException(error, captureContext)
         return typeof eventId === 'string' && eventId !== '' ? eventId : undefined
       } catch {
@@ -65,7 +80,14 @@ export function sentryReporter(sentry: SentryLike, options: SentryReporterOption
   if (typeof sentry.captureRequestError === 'function') {
     reporter.captureRequestError = (error, request, context) => {
       try {
-        sentry.captureRequestError?.(error, request, context)
+        const trace = typeof sentry.withScope === 'function' ? eventTrace() : undefined
+        if (trace === undefined) sentry.captureRequestError?.(error, request, context)
+        else {
+          sentry.withScope?.((scope) => {
+            scope.setContext('trace', { trace_id: trace.traceId, span_id: trace.spanId })
+            sentry.captureRequestError?.(error, request, context)
+          })
+        }
       } catch {
         // Reporting must never turn one error into two.
       }

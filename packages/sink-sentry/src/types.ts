@@ -5,6 +5,24 @@ export interface SentryCaptureContext {
   tags?: Record<string, string>
   extra?: Record<string, unknown>
   level?: ErrorLevel
+  /** `trace`: the request's trace, so the event links to it and to the request's log lines. */
+  contexts?: { trace?: SentryTraceContext }
+}
+
+/** Sentry's trace context (`contexts.trace` of an event); a type, not an interface, so it is a plain record. */
+export type SentryTraceContext = {
+  trace_id: string
+  span_id: string
+}
+
+/** A span of Sentry's own tracing, as `getActiveSpan()` returns it. */
+export interface SentrySpanLike {
+  spanContext(): { traceId: string; spanId: string }
+}
+
+/** The part of a Sentry scope the reporter writes to. */
+export interface SentryScopeLike {
+  setContext(name: string, context: { [key: string]: unknown } | null): unknown
 }
 
 /**
@@ -17,6 +35,12 @@ export interface SentryLike {
   close?(timeout?: number): PromiseLike<boolean>
   /** `@sentry/nextjs` only: an error Next.js passed to `onRequestError`, with the request it failed. */
   captureRequestError?(error: unknown, request: NextRequestLike, context: NextErrorContextLike): unknown
+  /** The active span of Sentry's own tracing, when it has one: its ids then win over the kit's. */
+  getActiveSpan?(): SentrySpanLike | undefined
+  /** Read when a span's `spanContext()` gives no valid ids. */
+  spanToJSON?(span: SentrySpanLike): { trace_id?: string; span_id?: string }
+  /** Used to give an error passed to `captureRequestError` the request's trace. */
+  withScope?<T>(callback: (scope: SentryScopeLike) => T): T
 }
 
 /** The request Next.js passes to `onRequestError` (instrumentation.ts). */

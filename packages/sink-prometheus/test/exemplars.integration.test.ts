@@ -1,0 +1,218 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { newSpanId, newTraceId, type TraceIds, traceFromHeaders } from '@vivr/core'
+import { getContext, recordHttpRequest, withContext } from '@vivr/core/node'
+import { prometheusMetrics } from '@vivr/sink-prometheus'
+import { memoryLogger, unusedPort } from '@vivr/testkit'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+
+// A small app built from the kit, scraped by the real Prometheus with exemplar storage on: the trace id of a
+// request's log lines comes back from Prometheus's exemplar API, next to the bucket its duration fell in.
+
+interface ExemplarsResult {
+  status: string
+  data: Array<{
+    seriesLabels: Record<string, string>
+    exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }>
+  }>
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe()
+      if (value !== undefined) return value
+    } catch (error) {
+      last = error
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  throw new Error(`${what} not seen within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`)
+}
+
+/** The request's trace as this app keeps it: in the request context, beside the request id. */
+function requestTrace(): TraceIds | undefined {
+  const { traceId, spanId } = getContext() ?? {}
+  return typeof traceId === 'string' && typeof spanId === 'string' ? { traceId, spanId } : undefined
+}
+
+const logger = memoryLogger()
+const metrics = prometheusMetrics({ trace: requestTrace })
+const scrapes: Array<{ accept: string; contentType: string | null }> = []
+let app: Server
+let prometheus: ChildProcess | undefined
+let prometheusUrl: string
+let dir: string
+let logs = ''
+
+beforeAll(async () => {
+  app = createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://app')
+    if (url.pathname === '/metrics') {
+      const answer = await metrics.metricsHandler(
+        new Request(`http://app${url.pathname}`, { headers: { accept: request.headers.accept ?? '' } }),
+      )
+      scrapes.push({ accept: request.headers.accept ?? '', contentType: answer.headers.get('content-type') })
+      response.writeHead(answer.status, Object.fromEntries(answer.headers))
+      response.end(await answer.text())
+      return
+    }
+    // /api/orders?delay=ms: continues the caller's trace, logs, and counts itself like the kit's adapters do.
+    const startedAt = performance.now()
+    const trace = traceFromHeaders(request.headers.traceparent, request.headers.tracestate)
+    const requestId = String(request.headers['x-request-id'] ?? newSpanId())
+    withContext({ requestId, traceId: trace.traceId, spanId: trace.spanId }, () => {
+      setTimeout(
+        () => {
+          logger.info('Order created', { route: '/api/orders' })
+          response.end('ok')
+          recordHttpRequest(
+            metrics,
+            { method: 'POST', route: '/api/orders', statusCode: 201 },
+            performance.now() - startedAt,
+          )
+        },
+        Number(url.searchParams.get('delay') ?? 0),
+      )
+    })
+  })
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', () => resolve()))
+  const appPort = (app.address() as AddressInfo).port
+
+  dir = mkdtempSync(join(tmpdir(), 'vivr-exemplars-'))
+  const config = join(dir, 'prometheus.yml')
+  writeFileSync(
+    config,
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      'scrape_configs:',
+      '  - job_name: store',
+      '    static_configs:',
+      `      - targets: ['127.0.0.1:${appPort}']`,
+      '',
+    ].join('\n'),
+  )
+  const port = await unusedPort()
+  prometheusUrl = `http://127.0.0.1:${port}`
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.console.templates=${dir}`,
+      `--web.console.libraries=${dir}`,
+      '--enable-feature=exemplar-storage',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  prometheus.stdout?.on('data', (chunk) => (logs += chunk))
+  prometheus.stderr?.on('data', (chunk) => (logs += chunk))
+  await waitFor(
+    'Prometheus ready',
+    async () => ((await fetch(`${prometheusUrl}/-/ready`)).ok ? true : undefined),
+    15_000,
+  ).catch((error) => {
+    throw new Error(`${error.message}\n${logs}`)
+  })
+})
+
+afterAll(async () => {
+  if (prometheus && prometheus.exitCode === null) {
+    const exited = new Promise((resolve) => prometheus?.once('exit', resolve))
+    prometheus.kill('SIGTERM')
+    const timer = setTimeout(() => prometheus?.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
+  await new Promise<void>((resolve) => app?.close(() => resolve()))
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+it('an exemplar Prometheus stored for the duration histogram carries the trace id of the request’s log lines', async () => {
+  const started = Date.now() / 1000 - 5
+  const sent: Record<'fast' | 'slow', string> = { fast: newTraceId(), slow: newTraceId() }
+  for (const [kind, traceId] of Object.entries(sent)) {
+    const response = await fetch(
+      `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/orders?delay=${kind === 'slow' ? 120 : 0}`,
+      {
+        method: 'POST',
+        headers: { traceparent: `00-${traceId}-${newSpanId()}-01`, 'x-request-id': `req-${kind}` },
+      },
+    )
+    expect(await response.text()).toBe('ok')
+  }
+
+  const query = encodeURIComponent('http_request_duration_seconds_bucket{job="store"}')
+  const exemplars = await waitFor(
+    'the slow request’s exemplar',
+    async () => {
+      const response = await fetch(
+        `${prometheusUrl}/api/v1/query_exemplars?query=${query}&start=${started}&end=${Date.now() / 1000 + 5}`,
+      )
+      const body = (await response.json()) as ExemplarsResult
+      expect(body.status).toBe('success')
+      const all = body.data.flatMap((series) =>
+        series.exemplars.map((exemplar) => ({ series: series.seriesLabels, ...exemplar })),
+      )
+      return all.some((e) => e.labels.trace_id === sent.slow) &&
+        all.some((e) => e.labels.trace_id === sent.fast)
+        ? all
+        : undefined
+    },
+    20_000,
+  ).catch((error) => {
+    throw new Error(`${error.message}\n${logs}`)
+  })
+
+  const slow = exemplars.find((e) => e.labels.trace_id === sent.slow)!
+  const slowLine = logger.lines.find((line) => line.requestId === 'req-slow')
+  // The same trace id in the log line, the span id too: the exemplar leads to the request's logs and trace.
+  expect(slowLine).toMatchObject({ traceId: sent.slow })
+  expect(slow.labels).toEqual({ trace_id: sent.slow, span_id: slowLine?.spanId })
+  expect(slow.series).toMatchObject({
+    __name__: 'http_request_duration_seconds_bucket',
+    job: 'store',
+    method: 'POST',
+    route: '/api/orders',
+    status_code: '201',
+    le: '0.25',
+  })
+  expect(Number(slow.value)).toBeGreaterThanOrEqual(0.12)
+  expect(Number(slow.value)).toBeLessThanOrEqual(0.25)
+  const fast = exemplars.find((e) => e.labels.trace_id === sent.fast)!
+  expect(Number(fast.series.le)).toBeLessThan(0.12)
+  expect(logger.lines.find((line) => line.requestId === 'req-fast')?.traceId).toBe(sent.fast)
+
+  // Prometheus asked for OpenMetrics and got it, with no scrape error.
+  expect(scrapes.length).toBeGreaterThan(0)
+  expect(scrapes.every((s) => s.accept.startsWith('application/openmetrics-text'))).toBe(true)
+  expect(scrapes.every((s) => s.contentType?.startsWith('application/openmetrics-text; version=1.0.0'))).toBe(
+    true,
+  )
+  const targets = (await (await fetch(`${prometheusUrl}/api/v1/targets`)).json()) as {
+    data: { activeTargets: Array<{ health: string; lastError: string }> }
+  }
+  expect(targets.data.activeTargets).toEqual([expect.objectContaining({ health: 'up', lastError: '' })])
+}, 40_000)
+
+it('promtool check metrics (2.42) reads the text format only: it refuses the exemplars Prometheus reads above', async () => {
+  const sink = prometheusMetrics({ trace: () => ({ traceId: newTraceId(), spanId: newSpanId() }) })
+  recordHttpRequest(sink, { method: 'GET', route: '/api/products', statusCode: 200 }, 42)
+  const text = async (accept: string) =>
+    (await sink.metricsHandler(new Request('http://app/metrics', { headers: { accept } }))).text()
+  const promtool = (input: string) =>
+    spawnSync('promtool', ['check', 'metrics'], { input, encoding: 'utf8', timeout: 10_000 })
+  expect(promtool(await text('text/plain')).status).toBe(0)
+  const refused = promtool(await text('application/openmetrics-text'))
+  expect(refused.status).not.toBe(0)
+  expect(`${refused.stdout}${refused.stderr}`).toMatch(/parsing error/)
+})
