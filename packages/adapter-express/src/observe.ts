@@ -1,6 +1,6 @@
 import { CLIENT_CLOSED_REQUEST } from '@vivr/core'
 import { neverThrows } from '@vivr/core/internal'
-import { createHttpTelemetry, type HttpTelemetryOptions, withContext } from '@vivr/core/node'
+import { createHttpTelemetry, type HttpTelemetryOptions } from '@vivr/core/node'
 import type { Request, RequestHandler, Response } from 'express'
 import { pathOf, routeOf, trackRoute } from './route.js'
 
@@ -20,15 +20,15 @@ function statusOf(req: Request, res: Response): number {
 }
 
 /**
- * Request id in and out, the rest of the request inside core's request context, the request-rate meter, and
- * on completion `http.requests`, `http.request.duration` and `errors.count` by route template plus one access log.
+ * Request id and W3C trace context in and out (`x-request-id`, `traceparent` → `traceresponse`), the rest of the
+ * request inside core's request context, the request-rate meter, and on completion `http.requests`,
+ * `http.request.duration` and `errors.count` by route template plus one access log.
  */
 export function observe(options: ObserveOptions = {}): RequestHandler {
   const http = createHttpTelemetry(options)
   return (req, res, next) => {
-    const requestId = http.requestId(req.get(http.requestIdHeader))
-    const finish = http.start(requestId)
-    res.setHeader(http.requestIdHeader, requestId)
+    const request = http.begin((name) => req.headers[name])
+    for (const [name, value] of request.responseHeaders) res.setHeader(name, value)
     trackRoute(req)
     // 'close' comes once per response, finished or not, so `on` is enough (and cheaper than `once`). The
     // listener runs outside any try/catch of Express's: a throw from it would end the process.
@@ -36,9 +36,14 @@ export function observe(options: ObserveOptions = {}): RequestHandler {
       'close',
       neverThrows(() => {
         const route = routeOf(req)
-        finish({ method: req.method, route, statusCode: statusOf(req, res), path: pathOf(req.originalUrl) })
+        request.finish({
+          method: req.method,
+          route,
+          statusCode: statusOf(req, res),
+          path: pathOf(req.originalUrl),
+        })
       }),
     )
-    withContext({ requestId }, next)
+    request.run(next)
   }
 }

@@ -9,9 +9,20 @@ import type {
   Tracer,
   TracerProvider,
 } from '@opentelemetry/api'
-import { type Logger, type MetricSink, OptionError, TAG, UNMATCHED_ROUTE } from '@vivr/core'
+import {
+  formatTraceparent,
+  type Logger,
+  type MetricSink,
+  newSpanId,
+  newTraceId,
+  OptionError,
+  parseTraceparent,
+  parseTracestate,
+  TAG,
+  UNMATCHED_ROUTE,
+} from '@vivr/core'
 import { booleanOption, neverThrows } from '@vivr/core/internal'
-import { recordHttpRequest } from '@vivr/core/node'
+import { otelTraceSource, recordHttpRequest, registerTraceSource } from '@vivr/core/node'
 import { getObservability } from './registry.js'
 
 type OtelApi = typeof import('@opentelemetry/api')
@@ -99,6 +110,10 @@ type State = { [STATE]?: { counting: Promise<RequestCounting>; options: CountNex
  * Once per process; registerObservability calls it with `countRequests`. A tracer provider registered before it
  * (Sentry.init, the OpenTelemetry SDK) is wrapped, not replaced; register yours before, since OpenTelemetry takes
  * only the first. Never throws.
+ *
+ * It also makes Next.js's spans the trace of every log line written while they are active (pages, server
+ * components, actions, route handlers): core's `otelTraceSource` is registered (docs/tracing.md#nextjs). Its own
+ * provider's spans record nothing but carry W3C ids, continuing a valid incoming `traceparent`.
  */
 export function countNextRequests(options: CountNextRequestsOptions = {}): Promise<RequestCounting> {
   countRequestsOption(options)
@@ -142,6 +157,9 @@ async function start(options: () => CountNextRequestsOptions): Promise<RequestCo
     warn(
       'page requests are not counted: no OpenTelemetry tracer provider could be registered or wrapped here',
     )
+  } else {
+    // Log lines carry the active Next.js span's ids (the provider's, or ours), read when each is written.
+    registerTraceSource(otelTraceSource(api))
   }
   return counting
 }
@@ -198,7 +216,7 @@ function install(api: OtelApi, count: (record: RequestRecord) => void): RequestC
   // Next.js keeps the route of a request in the active context: without a context manager, no `next.route`.
   if (registry()?.context === undefined) api.context.setGlobalContextManager(asyncContextManager(api))
   const propagator = registry()?.propagation
-  if (propagator === undefined) api.propagation.setGlobalPropagator(prefetchPropagator())
+  if (propagator === undefined) api.propagation.setGlobalPropagator(ownPropagator(api))
   else markPrefetchesOn(propagator)
   return counting
 }
@@ -342,13 +360,47 @@ function markPrefetchesOn(propagator: unknown): void {
   target[MARKED] = true
 }
 
-/** The propagator registered when none was: carries no trace context, only the prefetch mark. */
-function prefetchPropagator(): TextMapPropagator {
+function headerValue(carrier: unknown, getter: TextMapGetter | undefined, name: string): unknown {
+  const raw = getter ? getter.get(carrier, name) : undefined
+  return Array.isArray(raw) ? raw[0] : raw
+}
+
+/**
+ * The propagator registered when none was: W3C `traceparent` / `tracestate` in and out (read strictly by core: a
+ * malformed header is ignored), and the prefetch mark.
+ */
+function ownPropagator(api: OtelApi): TextMapPropagator {
   return {
-    inject() {},
-    extract: (context, carrier, getter) =>
-      hasPrefetchHeader(carrier, getter) ? context.setValue(PREFETCH, true) : context,
-    fields: () => [],
+    inject(context, carrier, setter) {
+      const span = api.trace.getSpanContext(context)
+      if (span === undefined || !api.trace.isSpanContextValid(span)) return
+      const sampled = (span.traceFlags & api.TraceFlags.SAMPLED) === api.TraceFlags.SAMPLED
+      setter.set(carrier, 'traceparent', formatTraceparent({ ...span, sampled }))
+      const state = span.traceState?.serialize()
+      if (state) setter.set(carrier, 'tracestate', state)
+    },
+    extract(context, carrier, getter) {
+      let extracted = context
+      try {
+        const parent = parseTraceparent(headerValue(carrier, getter, 'traceparent'))
+        if (parent?.parentSpanId !== undefined) {
+          const state = parseTracestate(headerValue(carrier, getter, 'tracestate'))
+          extracted = api.trace.setSpanContext(context, {
+            traceId: parent.traceId,
+            spanId: parent.parentSpanId,
+            traceFlags: parent.sampled ? api.TraceFlags.SAMPLED : api.TraceFlags.NONE,
+            isRemote: true,
+            ...(state !== undefined && typeof api.createTraceState === 'function'
+              ? { traceState: api.createTraceState(state) }
+              : {}),
+          })
+        }
+      } catch {
+        // A header that cannot be read continues no trace.
+      }
+      return hasPrefetchHeader(carrier, getter) ? extracted.setValue(PREFETCH, true) : extracted
+    },
+    fields: () => ['traceparent', 'tracestate'],
   }
 }
 
@@ -375,21 +427,36 @@ function asyncContextManager(api: OtelApi): ContextManager {
   return manager
 }
 
-/** The tracer when no provider was registered: spans that record nothing (the watcher records what it needs). */
+/**
+ * The tracer when no provider was registered: spans that record nothing (the watcher records what it needs) but
+ * carry W3C ids, so log lines written inside them are linked: a child of the context's span (same trace, flags
+ * and trace state), or, without one (or with `root`), a new sampled trace.
+ */
 function ownTracer(api: OtelApi): Tracer {
-  const span = (): Span => api.trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT)
+  const span = (parentContext: Context, options: SpanOptions | undefined): Span => {
+    const parent = options?.root ? undefined : api.trace.getSpanContext(parentContext)
+    if (parent === undefined || !api.trace.isSpanContextValid(parent)) {
+      return api.trace.wrapSpanContext({
+        traceId: newTraceId(),
+        spanId: newSpanId(),
+        traceFlags: api.TraceFlags.SAMPLED,
+      })
+    }
+    return api.trace.wrapSpanContext({
+      traceId: parent.traceId,
+      spanId: newSpanId(),
+      traceFlags: parent.traceFlags,
+      ...(parent.traceState ? { traceState: parent.traceState } : {}),
+    })
+  }
   return {
-    startSpan: () => span(),
+    startSpan: (_name, options, context) => span(context ?? api.context.active(), options),
     startActiveSpan(_name: string, ...rest: unknown[]) {
       const fn = rest.at(-1) as (span: Span) => unknown
-      const context = (rest.length > 2 ? rest[1] : undefined) as Context | undefined
-      const started = span()
-      return api.context.with(
-        api.trace.setSpan(context ?? api.context.active(), started),
-        fn,
-        undefined,
-        started,
-      )
+      const options = (rest.length > 1 ? rest[0] : undefined) as SpanOptions | undefined
+      const context = ((rest.length > 2 ? rest[1] : undefined) as Context | undefined) ?? api.context.active()
+      const started = span(context, options)
+      return api.context.with(api.trace.setSpan(context, started), fn, undefined, started)
     },
   } as Tracer
 }

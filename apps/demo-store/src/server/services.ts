@@ -19,7 +19,7 @@ import {
   publishHealth,
   type TechnicalMetrics,
 } from '@vivr/core'
-import { createLifecycle, createLogger, type Lifecycle, stdoutDestination } from '@vivr/core/node'
+import { createLifecycle, createLogger, type Lifecycle, stdoutDestination, withTrace } from '@vivr/core/node'
 import { cloudwatchLogs, cloudwatchMetrics } from '@vivr/sink-cloudwatch'
 import { datadogMetrics } from '@vivr/sink-datadog'
 import { type PrometheusMetrics, prometheusMetrics } from '@vivr/sink-prometheus'
@@ -235,11 +235,15 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
 
   const sweeper = options.sweepCarts
     ? setInterval(
-        () => {
-          orders
-            .sweepAbandonedCarts(config.cartAbandonAfterMs)
-            .catch((error) => logger.warn('Cart sweep failed', { error: String(error) }))
-        },
+        // Each sweep is a trace of its own (no request started it): its log lines share one trace_id.
+        () =>
+          withTrace(
+            () =>
+              orders
+                .sweepAbandonedCarts(config.cartAbandonAfterMs)
+                .catch((error) => logger.warn('Cart sweep failed', { error: String(error) })),
+            { task: 'cart-sweep' },
+          ),
         Math.min(60_000, Math.max(500, config.cartAbandonAfterMs / 2)),
       )
     : undefined

@@ -1,9 +1,11 @@
 import { neverThrows } from '../guard.js'
+import { sourcedTrace } from '../node/trace-context.js'
 import { mayHoldSecret, scrubSecrets } from '../scrub.js'
-import { OptionError } from '../validate.js'
+import { formatTraceparent, type TraceContext, traceFromHeaders } from '../trace.js'
+import { booleanOption, OptionError } from '../validate.js'
 import { httpTags, METRIC } from '../vocabulary.js'
 import { type ApiErrorDeps, handleApiError } from './api-error.js'
-import { getContext, withContext } from './context.js'
+import { getContext, mergeContext, runInContext } from './context.js'
 import { type ErrorReporter, noopReporter } from './errors.js'
 import { type Logger, noopLogger } from './log-types.js'
 import { type MetricSink, noopMetrics } from './metrics.js'
@@ -26,6 +28,26 @@ export interface HttpTelemetryOptions {
   requestRate?: { mark(): void }
   /** Carries the request id in and out. @default 'x-request-id' */
   requestIdHeader?: string
+  /**
+   * W3C Trace Context (docs/tracing.md#headers): read `traceparent` / `tracestate`, hold the request's trace in its
+   * context (every log line inside carries `trace_id` and `span_id`) and answer `traceresponse`. `false` reads and
+   * answers nothing (log lines still carry a tracer's ids when a trace source yields them).
+   * @default true
+   */
+  traceContext?: boolean
+}
+
+/** One request as it arrives (HttpTelemetry.begin): its ids, the headers to answer with, its context. */
+export interface ObservedRequest {
+  readonly requestId: string
+  /** The request's trace: the tracer's span when a trace source yields one, else from its headers. */
+  readonly trace: Readonly<TraceContext> | undefined
+  /** Set these on the response: the request id, and `traceresponse` (`00-<trace id>-<span id>-<flags>`). */
+  readonly responseHeaders: ReadonlyArray<readonly [name: string, value: string]>
+  /** Runs `fn` in the request context (request id and trace, over the context current when the request began). */
+  run<T>(fn: () => T): T
+  /** Call once, when the response is done: what `start()`'s function does, the access log line in the context. */
+  finish(outcome: HttpRequestOutcome): void
 }
 
 export interface HttpTelemetry {
@@ -39,6 +61,12 @@ export interface HttpTelemetry {
    * `{ method, route, status_code }`), counts `errors.count` for 5xx, and writes one INFO access-log line.
    */
   start(requestId: string): (outcome: HttpRequestOutcome) => void
+  /**
+   * Everything an adapter does when a request arrives, from a reader of its headers (lower-case names; any
+   * value that is not a string counts as absent): the request id and the trace read (a malformed header is
+   * ignored, never echoed), the headers to answer with, the request context to run in, and `finish`.
+   */
+  begin(header: (name: string) => unknown): ObservedRequest
 }
 
 const SAFE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/
@@ -58,23 +86,67 @@ export function createHttpTelemetry(options: HttpTelemetryOptions = {}): HttpTel
   if (typeof header !== 'string' || !/^[!#$%&'*+.^`|~\w-]+$/.test(header)) {
     throw new OptionError('requestIdHeader', header, 'an HTTP header name')
   }
+  const traceContext = booleanOption('traceContext', options.traceContext) ?? true
   const logs = logger.isLevelEnabled('info')
+  const requestIdHeader = header.toLowerCase()
+  const requestId = (incoming: unknown) =>
+    typeof incoming === 'string' && isSafeRequestId(incoming) ? incoming : globalThis.crypto.randomUUID()
+  const start = (requestId: string) => {
+    requestRate?.mark()
+    const startedAt = performance.now()
+    return ({ method, route, statusCode, path }: HttpRequestOutcome) => {
+      const duration = recordHttpRequest(
+        metrics,
+        { method, route, statusCode },
+        performance.now() - startedAt,
+      )
+      if (logs) logger.info('request completed', { method, route, path, statusCode, duration, requestId })
+    }
+  }
   return {
-    requestIdHeader: header.toLowerCase(),
-    requestId: (incoming) => (isSafeRequestId(incoming) ? incoming : globalThis.crypto.randomUUID()),
-    start(requestId) {
-      requestRate?.mark()
-      const startedAt = performance.now()
-      return ({ method, route, statusCode, path }) => {
-        const duration = recordHttpRequest(
-          metrics,
-          { method, route, statusCode },
-          performance.now() - startedAt,
-        )
-        if (logs) logger.info('request completed', { method, route, path, statusCode, duration, requestId })
+    requestIdHeader,
+    requestId,
+    start,
+    begin(read) {
+      const id = requestId(read(requestIdHeader))
+      const trace = traceContext ? requestTrace(read) : undefined
+      const context = mergeContext(getContext(), { requestId: id }, trace)
+      const done = start(id)
+      const run = <T>(fn: () => T): T => runInContext(context, fn)
+      return {
+        requestId: id,
+        trace,
+        responseHeaders:
+          trace === undefined
+            ? [[requestIdHeader, id]]
+            : [
+                [requestIdHeader, id],
+                ['traceresponse', formatTraceparent(trace)],
+              ],
+        run,
+        finish: (outcome) => run(() => done(outcome)),
       }
     },
   } satisfies HttpTelemetry
+}
+
+/**
+ * The trace a request runs in: a tracer's, when a registered source yields one as the request begins (its span
+ * for this request, so the kit's ids and the tracer's agree), else a child of a valid incoming `traceparent`, else
+ * a new trace. Frozen: it is what every log line of the request says.
+ */
+function requestTrace(read: (name: string) => unknown): Readonly<TraceContext> {
+  const sourced = sourcedTrace()
+  if (sourced !== undefined) return Object.freeze({ ...sourced, sampled: sourced.sampled ?? true })
+  let traceparent: unknown
+  let tracestate: unknown
+  try {
+    traceparent = read('traceparent')
+    tracestate = traceparent === undefined || traceparent === null ? undefined : read('tracestate')
+  } catch {
+    traceparent = undefined
+  }
+  return Object.freeze(traceFromHeaders(traceparent, tracestate))
 }
 
 /**
@@ -126,9 +198,9 @@ export function observeFetch<R extends Request, A extends unknown[]>(
     levelFor: options.levelFor,
   }
   return (request, ...rest) => {
-    const requestId = http.requestId(request.headers.get(http.requestIdHeader))
-    const finish = http.start(requestId)
-    return withContext({ requestId }, async () => {
+    const observed = http.begin((name) => request.headers.get(name))
+    const { requestId } = observed
+    return observed.run(async () => {
       let response: Response
       try {
         response = await handler(request, ...rest)
@@ -137,16 +209,20 @@ export function observeFetch<R extends Request, A extends unknown[]>(
         const body = handleApiError(error, { route, requestId, userId }, deps)
         response = Response.json(body, { status: errorStatus(error) })
       }
-      // A response from Response.redirect() or fetch() has immutable headers: copy it only then.
-      if (!safeSetHeader(response.headers, http.requestIdHeader, requestId)) {
-        response = new Response(response.body, response)
-        response.headers.set(http.requestIdHeader, requestId)
-      }
+      response = withHeaders(response, observed.responseHeaders)
       const done = (statusCode: number) =>
-        finish({ method: request.method, route, statusCode, path: pathnameOf(request.url) })
+        observed.finish({ method: request.method, route, statusCode, path: pathnameOf(request.url) })
       return recordWhenSent(response, done)
     })
   }
+}
+
+/** The response with these headers set; a response from Response.redirect() or fetch() is immutable: copied then. */
+function withHeaders(response: Response, headers: ObservedRequest['responseHeaders']): Response {
+  if (headers.every(([name, value]) => safeSetHeader(response.headers, name, value))) return response
+  const copy = new Response(response.body, response)
+  for (const [name, value] of headers) copy.headers.set(name, value)
+  return copy
 }
 
 function pathnameOf(url: string): string {

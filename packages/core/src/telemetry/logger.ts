@@ -1,10 +1,12 @@
 import pino from 'pino'
 import { readEnv } from '../env.js'
 import { messageOf } from '../message.js'
+import { sourceReader, traceRegistry } from '../node/trace-context.js'
 import { createSanitizer } from '../sanitize.js'
 import { DEFAULT_REDACT_KEYS } from '../secret-keys.js'
-import { oneOfOption } from '../validate.js'
-import { getContext } from './context.js'
+import { datadogIds, type TraceIds } from '../trace.js'
+import { booleanOption, oneOfOption } from '../validate.js'
+import { getContext, traceOf } from './context.js'
 import type { LogContext, LogDestination, Logger, LogLevel } from './log-types.js'
 import { createMessageScrubber } from './redact.js'
 
@@ -24,15 +26,33 @@ export interface LoggerOptions {
    * @default DEFAULT_REDACT_KEYS
    */
   redact?: { keys: readonly string[] } | false
+  /**
+   * Beside `trace_id` and `span_id`, write the trace in Datadog's form on traced lines: `dd: { trace_id, span_id }`,
+   * the lower 64 bits of each in decimal, which is how Datadog links a log line to its APM trace
+   * (docs/tracing.md#datadog).
+   * @default true while a trace source that asks for it is registered (sink-datadog's ddTraceSource), else false
+   */
+  datadogTraceIds?: boolean
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const
 const LABELS: Record<string, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' }
 /**
  * Keys the logger writes itself. A context field with one of these names would write a second `level` or
- * `timestamp` into the line (and win in last-wins JSON parsers), so it is written as `ctx_<name>` instead.
+ * `timestamp` into the line (and win in last-wins JSON parsers), or pass for the trace's ids, so it is written as
+ * `ctx_<name>` instead.
  */
-const RESERVED_KEYS = ['level', 'timestamp', 'message', 'service', 'environment', 'version'] as const
+const RESERVED_KEYS = [
+  'level',
+  'timestamp',
+  'message',
+  'service',
+  'environment',
+  'version',
+  'trace_id',
+  'span_id',
+  'dd',
+] as const
 const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze({})
 const MOVED_ASIDE = Object.fromEntries(RESERVED_KEYS.map((key) => [key, `ctx_${key}`]))
 
@@ -120,6 +140,16 @@ function isoTimestamp(): () => string {
   }
 }
 
+/** A traced line's fields: `trace_id`, `span_id` and, in Datadog's form, `dd: { trace_id, span_id }`. */
+function traceFields(ids: TraceIds, datadog: boolean): Record<string, unknown> {
+  const fields: Record<string, unknown> = { trace_id: ids.traceId, span_id: ids.spanId }
+  if (datadog) {
+    const dd = datadogIds(ids)
+    fields.dd = { trace_id: dd.traceId, span_id: dd.spanId }
+  }
+  return fields
+}
+
 function defaultLevel(): LogLevel {
   const fromEnv = readEnv('LOG_LEVEL')?.toLowerCase()
   if (fromEnv && (LEVELS as readonly string[]).includes(fromEnv)) return fromEnv as LogLevel
@@ -128,7 +158,8 @@ function defaultLevel(): LogLevel {
 
 /**
  * The structured logger on pino (docs/layers.md#how-data-flows, docs/scrubbing.md): one JSON object per line,
- * `{ level: 'INFO', timestamp, message, service?, environment?, version?, ...requestContext, ...context }`.
+ * `{ level: 'INFO', timestamp, message, service?, environment?, version?, ...requestContext, ...context,
+ * trace_id?, span_id?, dd? }`, the trace being the active one (docs/tracing.md#log-lines).
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = oneOfOption('level', options.level, LEVELS) ?? defaultLevel()
@@ -139,6 +170,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.redact !== undefined && options.redact !== false && !Array.isArray(options.redact?.keys)) {
     throw new TypeError('Invalid option redact: expected { keys: string[] } or false')
   }
+  const datadogOption = booleanOption('datadogTraceIds', options.datadogTraceIds)
+  const traces = traceRegistry()
+  const datadog = () => datadogOption ?? traces.datadog > 0
+  const readSources = sourceReader(traces)
   const sanitize = createSanitizer({
     keys: options.redact === false ? false : (options.redact?.keys ?? DEFAULT_REDACT_KEYS),
     rename: MOVED_ASIDE,
@@ -179,27 +214,49 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     return plain === undefined ? {} : { context: plain }
   }
 
-  // The request context is set once per request and read by every line in it: clean it once.
-  const requestFields = new WeakMap<object, Record<string, unknown>>()
+  // The request context is set once per request and read by every line in it: clean it once, with its trace's
+  // fields (in the form asked for when they were made).
+  const requestFields = new WeakMap<object, { fields: Record<string, unknown>; datadog: boolean }>()
   function requestContext(): Record<string, unknown> | undefined {
     const request = getContext()
     if (request === undefined) return undefined
-    let fields = requestFields.get(request)
-    if (fields === undefined) {
-      fields = fieldsOf(request)
-      requestFields.set(request, fields)
+    const dd = datadog()
+    let cached = requestFields.get(request)
+    if (cached === undefined || cached.datadog !== dd) {
+      const trace = traceOf(request)
+      const fields = fieldsOf(request)
+      cached = {
+        fields: trace === undefined ? fields : Object.assign({}, fields, traceFields(trace, dd)),
+        datadog: dd,
+      }
+      requestFields.set(request, cached)
     }
-    return fields
+    return cached.fields
+  }
+
+  // A tracer's ids (a registered source) change with its active span: their fields are kept while they stay.
+  let sourced: { ids: TraceIds; datadog: boolean; fields: Record<string, unknown> } | undefined
+  function sourcedFields(): Record<string, unknown> | undefined {
+    const ids = readSources()
+    if (ids === undefined) return undefined
+    const dd = datadog()
+    if (sourced === undefined || sourced.ids !== ids || sourced.datadog !== dd) {
+      sourced = { ids, datadog: dd, fields: traceFields(ids, dd) }
+    }
+    return sourced.fields
   }
 
   /**
-   * The merge object for one line: the cleaned context over the cleaned request context. Done here rather than
-   * with pino's `mixin`, which costs two calls per line even with no request context. Object.assign, not a
-   * two-object spread: V8 makes `{ ...a, ...b }` ~20× slower here.
+   * The merge object for one line: the cleaned context over the cleaned request context (with its trace), and a
+   * tracer's ids over both when a registered source yields them. Done here rather than with pino's `mixin`, which
+   * costs two calls per line even with no request context. Object.assign, not a two-object spread: V8 makes
+   * `{ ...a, ...b }` ~20× slower here. With no source registered and no request context, nothing more than before.
    */
   function fieldsFor(context: unknown): Record<string, unknown> {
     const fields = context === undefined ? NO_FIELDS : fieldsOf(context)
+    const traced = traces.sources.length === 0 ? undefined : sourcedFields()
     const request = requestContext()
+    if (traced !== undefined) return Object.assign({}, request, fields, traced)
     return request === undefined ? fields : Object.assign({}, request, fields)
   }
 
