@@ -113,6 +113,8 @@ describe('metric names in ops/ against a real scrape of the app', () => {
     expect(labels('database_query_duration_seconds_bucket')).toEqual(
       expect.arrayContaining(['le', 'model', 'operation']),
     )
+    expect(labels('runtime_gc_pause_seconds_total')).toContain('kind')
+    expect(labels('runtime_event_loop_delay_p99_seconds')).not.toContain('quantile')
   })
 
   it('has one label schema per metric: every series of a metric carries the same label names', () => {

@@ -8,19 +8,23 @@ import {
   type MetricSink,
   publishHealth,
 } from '@vivr/core'
-import { observeFetch } from '@vivr/core/node'
+import { observeFetch, runtimeMetrics } from '@vivr/core/node'
 import { prometheusMetrics } from '@vivr/sink-prometheus'
 
 /**
  * A small real app for the ops tests, standing in for the demo store until its /api/metrics can be scraped
  * (set DEMO_METRICS_URL to scrape that instead). It is wired like the demo: @vivr/core's health runner and
  * observeFetch (the request telemetry every adapter uses), @vivr/sink-prometheus's sink with default process
- * metrics, its metricsHandler on /api/metrics and publishHealth for the check gauges.
+ * metrics, its metricsHandler on /api/metrics, publishHealth for the check gauges and runtimeMetrics for the
+ * event loop, GC and heap (every 100 ms here, so a test need not wait 10 s for the first values).
  */
 export interface MetricsApp {
   readonly baseUrl: string
   readonly metricsUrl: string
-  /** Sends the traffic that makes every metric appear: pages, an order, a failure, a slow query, a health run. */
+  /**
+   * Sends the traffic that makes every metric appear (pages, an order, a failure, a slow query, a health run) and
+   * waits for a runtime-metrics collection.
+   */
   exercise(): Promise<void>
   close(): Promise<void>
 }
@@ -40,6 +44,9 @@ function recordQuery(
   if (durationMs >= slowQueryMs) metrics.increment('database.slow_queries', 1, tags)
 }
 
+const RUNTIME_INTERVAL_MS = 100
+const RUNTIME_LAST_SERIES = 'runtime_active_handles'
+
 export async function startMetricsApp(): Promise<MetricsApp> {
   const metrics = prometheusMetrics({ defaultMetrics: true })
   const business = createBusinessMetrics(metrics)
@@ -51,6 +58,7 @@ export async function startMetricsApp(): Promise<MetricsApp> {
     ],
   })
   const unpublish = publishHealth(health, metrics)
+  const runtime = runtimeMetrics({ metrics, intervalMs: RUNTIME_INTERVAL_MS })
   const endpoints = healthEndpoints(health)
   const telemetry = { metrics }
 
@@ -139,8 +147,15 @@ export async function startMetricsApp(): Promise<MetricsApp> {
         const response = await fetch(`${baseUrl}${path}`, { method })
         await response.arrayBuffer()
       }
+      // The last of runtimeMetrics' values in a collection: once it is registered, so are the others.
+      const deadline = Date.now() + 5000
+      while (!metrics.registry.getSingleMetric(RUNTIME_LAST_SERIES)) {
+        if (Date.now() > deadline) throw new Error('runtimeMetrics collected nothing in 5 s')
+        await new Promise((resolve) => setTimeout(resolve, RUNTIME_INTERVAL_MS / 2))
+      }
     },
     async close() {
+      runtime.stop()
       unpublish()
       await metrics.close()
       server.closeAllConnections()
