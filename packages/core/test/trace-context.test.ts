@@ -6,6 +6,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { datadogIds, isSpanId, isTraceId, type LogDestination, OptionError } from '../src/index.js'
+import { randomIds } from '../src/node/trace-context.js'
 import {
   createHttpTelemetry,
   createLogger,
@@ -94,7 +95,7 @@ describe('withTrace: a fresh trace for work no request started', () => {
   })
 
   it('traceHeaders() carries the trace on to a service this one calls', () => {
-    expect(traceHeaders()).toBeUndefined()
+    expect(traceHeaders()).toEqual({})
     withTrace(
       () => {
         const trace = currentTrace()
@@ -286,6 +287,15 @@ describe('otelTraceSource over the real OpenTelemetry SDK', () => {
   it('refuses what is not the API module', () => {
     expect(() => otelTraceSource({} as never)).toThrow(OptionError)
     expect(() => otelTraceSource(undefined as never)).toThrow(/@opentelemetry\/api/)
+  })
+})
+
+describe('randomIds (the request path’s ids, from a pool)', () => {
+  it('draws valid, distinct ids across many refills of a small pool', () => {
+    const ids = randomIds(24)
+    const drawn = Array.from({ length: 500 }, () => [ids.traceId(), ids.spanId()])
+    expect(drawn.every(([trace, span]) => isTraceId(trace) && isSpanId(span))).toBe(true)
+    expect(new Set(drawn.flat()).size).toBe(1000)
   })
 })
 

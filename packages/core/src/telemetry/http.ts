@@ -1,7 +1,7 @@
 import { neverThrows } from '../guard.js'
-import { sourcedTrace } from '../node/trace-context.js'
+import { randomIds, sourcedTrace, traceFromRequest } from '../node/trace-context.js'
 import { mayHoldSecret, scrubSecrets } from '../scrub.js'
-import { formatTraceparent, type TraceContext, traceFromHeaders } from '../trace.js'
+import { formatTraceparent, type TraceContext } from '../trace.js'
 import { booleanOption, OptionError } from '../validate.js'
 import { httpTags, METRIC } from '../vocabulary.js'
 import { type ApiErrorDeps, handleApiError } from './api-error.js'
@@ -87,6 +87,7 @@ export function createHttpTelemetry(options: HttpTelemetryOptions = {}): HttpTel
     throw new OptionError('requestIdHeader', header, 'an HTTP header name')
   }
   const traceContext = booleanOption('traceContext', options.traceContext) ?? true
+  const ids = traceContext ? randomIds() : undefined
   const logs = logger.isLevelEnabled('info')
   const requestIdHeader = header.toLowerCase()
   const requestId = (incoming: unknown) =>
@@ -109,7 +110,7 @@ export function createHttpTelemetry(options: HttpTelemetryOptions = {}): HttpTel
     start,
     begin(read) {
       const id = requestId(read(requestIdHeader))
-      const trace = traceContext ? requestTrace(read) : undefined
+      const trace = ids === undefined ? undefined : requestTrace(read, ids)
       const context = mergeContext(getContext(), { requestId: id }, trace)
       const done = start(id)
       const run = <T>(fn: () => T): T => runInContext(context, fn)
@@ -135,9 +136,18 @@ export function createHttpTelemetry(options: HttpTelemetryOptions = {}): HttpTel
  * for this request, so the kit's ids and the tracer's agree), else a child of a valid incoming `traceparent`, else
  * a new trace. Frozen: it is what every log line of the request says.
  */
-function requestTrace(read: (name: string) => unknown): Readonly<TraceContext> {
+function requestTrace(
+  read: (name: string) => unknown,
+  ids: ReturnType<typeof randomIds>,
+): Readonly<TraceContext> {
   const sourced = sourcedTrace()
-  if (sourced !== undefined) return Object.freeze({ ...sourced, sampled: sourced.sampled ?? true })
+  if (sourced !== undefined) {
+    return Object.freeze({
+      traceId: sourced.traceId,
+      spanId: sourced.spanId,
+      sampled: sourced.sampled ?? true,
+    })
+  }
   let traceparent: unknown
   let tracestate: unknown
   try {
@@ -146,7 +156,7 @@ function requestTrace(read: (name: string) => unknown): Readonly<TraceContext> {
   } catch {
     traceparent = undefined
   }
-  return Object.freeze(traceFromHeaders(traceparent, tracestate))
+  return Object.freeze(traceFromRequest(traceparent, tracestate, ids))
 }
 
 /**
