@@ -282,6 +282,42 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', { 
       .toMatchObject({ method: 'GET', path: '/broken' })
   })
 
+  it('one request, one trace: a wrapped route answers traceresponse, and its lines and a page’s carry the trace Next.js’s tracer owns', async () => {
+    // Sentry owns the trace here (its provider, wrapped by countRequests): it continues its own `sentry-trace`
+    // header, and the kit's ids give way to the ids of Next.js's spans, read through core's otelTraceSource.
+    const traceIdOf = (n: number) => `${n}`.repeat(32).slice(0, 32)
+    const sentryTrace = (n: number) => ({ 'sentry-trace': `${traceIdOf(n)}-00f067aa0ba902b7-1` })
+    const response = await fetch(`${app.base}/api/products/44`, {
+      headers: { 'x-request-id': 'next-trace-1', ...sentryTrace(4) },
+    })
+    expect(await response.json()).toEqual({ id: '44', requestId: 'next-trace-1' })
+    const [, traceId, spanId] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/.exec(
+      response.headers.get('traceresponse') ?? '',
+    ) ?? [undefined, 'none', 'none']
+    expect(traceId).toBe(traceIdOf(4))
+    expect(spanId).toMatch(/^[0-9a-f]{16}$/)
+    // The access-log line is written as the body ends, inside whichever of Next.js's spans is active then: a span
+    // of the same trace.
+    await expect
+      .poll(() =>
+        app.logs.find((line) => line.requestId === 'next-trace-1' && line.message === 'request completed'),
+      )
+      .toMatchObject({ trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) })
+
+    // A page (a server component, not wrapped) and an error Next.js caught in one: the same, from its spans.
+    // (After the countRequests tests: these requests are counted too.)
+    await (await fetch(`${app.base}/products/11`, { headers: sentryTrace(5) })).text()
+    await expect
+      .poll(() =>
+        app.logs.find((line) => line.message === 'product page rendered' && line.productId === '11'),
+      )
+      .toMatchObject({ trace_id: traceIdOf(5), span_id: expect.stringMatching(/^[0-9a-f]{16}$/) })
+    await (await fetch(`${app.base}/broken`, { headers: sentryTrace(6) })).text()
+    await expect
+      .poll(() => app.logs.find((line) => line.message === 'request error' && line.trace_id === traceIdOf(6)))
+      .toMatchObject({ route: '/broken', span_id: expect.stringMatching(/^[0-9a-f]{16}$/) })
+  })
+
   describe('the client entry in Chromium', () => {
     let browser: Browser
 
