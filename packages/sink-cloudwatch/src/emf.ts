@@ -15,6 +15,7 @@ import {
   type TraceSource,
 } from '@vivr/core'
 import { durationOption } from '@vivr/core/internal'
+import { currentTrace } from '@vivr/core/node'
 import { MAX_EVENT_MESSAGE_BYTES } from './limits.js'
 import { integerAtLeast, optionalString } from './validate.js'
 
@@ -39,16 +40,10 @@ export interface CloudWatchMetricsOptions {
    * (searchable in Logs Insights, not a dimension): the trace of its largest timing or histogram sample, else
    * of the last call that had a trace; with `flushIntervalMs: 0`, each call's own. Ids that are not valid W3C
    * trace ids are never written. `false` writes none.
-   * @default the request's trace (core's `currentTrace`, once `@vivr/core/node` has it; none until then)
+   * @default core's active trace, `currentTrace` from `@vivr/core/node` (a registered tracer's span, else the request's)
    */
   trace?: TraceSource | false
 }
-
-/**
- * Where records read the trace when no `trace` option is given. Until core's Node entry exports `currentTrace`
- * (issue 15, part 1), none: the one line to switch is this one.
- */
-const defaultTrace: TraceSource = () => undefined
 
 /** The record property holding the trace id: the field the kit's log lines carry it in, so one query finds both. */
 const TRACE_PROPERTY = 'trace_id'
@@ -108,14 +103,23 @@ function scrubbed(value: string): string {
   return mayHoldSecret(value) ? scrubSecrets(value, MAX_DIMENSION_VALUE_LENGTH) : value
 }
 
-/** A valid W3C trace id from the source, or undefined: the source may throw or return anything. */
-function readTraceId(source: TraceSource | undefined): string | undefined {
-  if (source === undefined) return undefined
-  try {
-    const traceId = source()?.traceId
-    return isTraceId(traceId) ? traceId : undefined
-  } catch {
-    return undefined
+/**
+ * A reader of a valid W3C trace id from the source, or undefined: the source may throw or return anything. The
+ * id last found valid is kept, so the calls of one request validate it once.
+ */
+function traceIdReader(source: TraceSource | undefined): () => string | undefined {
+  if (source === undefined) return () => undefined
+  let last: string | undefined
+  return () => {
+    try {
+      const traceId = source()?.traceId
+      if (traceId === last) return last
+      if (!isTraceId(traceId)) return undefined
+      last = traceId
+      return last
+    } catch {
+      return undefined
+    }
   }
 }
 
@@ -201,7 +205,8 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
   if (traceOption !== undefined && traceOption !== false && typeof traceOption !== 'function') {
     throw new OptionError('trace', traceOption, 'a function returning the active trace ids, or false')
   }
-  const traceSource = traceOption === undefined ? defaultTrace : traceOption || undefined
+  // By default core's active trace: a registered tracer's span, else the request context's (docs/tracing.md).
+  const readTraceId = traceIdReader(traceOption === undefined ? currentTrace : traceOption || undefined)
   let calls = 0
   const series = new Map<string, Series>()
   let timer: TimerHandle | undefined
@@ -320,7 +325,7 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
   function record(kind: MetricKind, rawName: string, value: number, tags: Tags | undefined) {
     if (closed || typeof rawName !== 'string' || rawName.length === 0 || !Number.isFinite(value)) return
     const name = sliceChars(rawName, MAX_NAME_LENGTH)
-    const traceId = readTraceId(traceSource)
+    const traceId = readTraceId()
     const { dimensions, dimensionKeys, properties, groupKey } = describe(name, tags)
     const key = `${kind}\u0000${name}\u0000${groupKey}`
     let entry = series.get(key)

@@ -1,4 +1,5 @@
 import { httpTags, isTraceId, METRIC, newSpanId, newTraceId, OptionError, type TraceIds } from '@vivr/core'
+import { currentTrace, withTrace } from '@vivr/core/node'
 import { extractEmfMetrics, parseEmf } from '@vivr/testkit'
 import { hostileValue } from '@vivr/testkit/hostile'
 import fc from 'fast-check'
@@ -108,6 +109,18 @@ describe('the trace id in EMF records', () => {
     await sink.flush?.()
     expect(records()[0]?.trace_id).toBe('tenant-7')
     expect(extractEmfMetrics(lines).metrics[0]?.dimensions).toMatchObject({ trace_id: 'tenant-7' })
+  })
+
+  it('by default the trace is core’s active one (currentTrace): a request’s, or withTrace’s', () => {
+    const lines: string[] = []
+    const sink = cloudwatchMetrics({ destination: { write: (line) => lines.push(line) }, flushIntervalMs: 0 })
+    let trace: TraceIds | undefined
+    withTrace(() => {
+      trace = currentTrace()
+      sink.increment(METRIC.ordersCreated, 1)
+    })
+    sink.increment(METRIC.ordersCreated, 1)
+    expect(lines.map((line) => JSON.parse(line).trace_id)).toEqual([trace?.traceId, undefined])
   })
 
   it('trace: false writes none; a trace option that is not a function fails at construction', async () => {

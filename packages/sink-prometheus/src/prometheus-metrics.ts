@@ -25,7 +25,7 @@ import {
   openMetricsText,
   prefersOpenMetrics,
 } from './openmetrics.js'
-import { readTrace, traceOption } from './trace.js'
+import { traceOption, traceReader } from './trace.js'
 
 export interface PrometheusMetricsOptions {
   /** Where the metrics are registered and scraped from; pass yours to serve them beside your own. @default a new Registry */
@@ -54,7 +54,7 @@ export interface PrometheusMetricsOptions {
    * The active trace when a timing or histogram value is recorded: its ids become the bucket's exemplar
    * (`trace_id`, `span_id`), served when the scraper asks for OpenMetrics. Ids that are not valid W3C ids are
    * never attached. `false` records no exemplars.
-   * @default the request's trace (core's `currentTrace`, once `@vivr/core/node` has it; none until then)
+   * @default core's active trace, `currentTrace` from `@vivr/core/node` (a registered tracer's span, else the request's)
    */
   trace?: TraceSource | false
 }
@@ -185,7 +185,7 @@ const sameBuckets = (a: readonly number[], b: readonly number[]) =>
  */
 export function prometheusMetrics(options: PrometheusMetricsOptions = {}): PrometheusMetrics {
   const settings = validate(options)
-  const trace = traceOption(options.trace)
+  const readTrace = traceReader(traceOption(options.trace))
   const registry: Registry<RegistryContentType> = options.registry ?? new Registry()
   const logger = options.logger ?? noopLogger
   const families: Record<MetricKind, Map<string, Family | null>> = {
@@ -329,7 +329,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       else if (series === 'too many series') return
       else if (kind === 'increment') series.value += value
       else if (kind === 'gauge') series.value = inSeconds(kind, name) ? value / 1000 : value
-      else family.observe(series, kind === 'timing' ? value / 1000 : value, readTrace(trace))
+      else family.observe(series, kind === 'timing' ? value / 1000 : value, readTrace())
     } catch {
       counters.droppedInvalid++
     }

@@ -1,10 +1,11 @@
 import { isSpanId, isTraceId, OptionError, type TraceSource } from '@vivr/core'
+import { currentTrace } from '@vivr/core/node'
 
 /**
- * Where exemplars read the trace of the call being recorded when no `trace` option is given.
- * Until core's Node entry exports `currentTrace` (issue 15, part 1), none: the one line to switch is this one.
+ * Where the trace is read when no `trace` option is given: core's active trace (a registered tracer's span, else
+ * the request context's), docs/tracing.md.
  */
-export const defaultTrace: TraceSource = () => undefined
+export const defaultTrace: TraceSource = currentTrace
 
 /** The ids an exemplar carries: a valid trace id, and the span id when it is valid too. */
 export interface ExemplarIds {
@@ -23,18 +24,24 @@ export function traceOption(value: TraceSource | false | undefined): TraceSource
 }
 
 /**
- * The active trace's ids, or undefined: the source may throw, return anything, or ids that are not W3C ids
- * (a hostile header copied as is); only a valid trace id (and span id) is ever attached.
+ * A reader of the active trace's ids, or undefined: the source may throw, return anything, or ids that are not
+ * W3C ids (a hostile header copied as is); only a valid trace id (and span id) is ever attached. The ids last
+ * read are kept, so the calls of one request validate its ids once and allocate nothing.
  */
-export function readTrace(source: TraceSource | undefined): ExemplarIds | undefined {
-  if (source === undefined) return undefined
-  try {
-    const ids = source()
-    if (!ids) return undefined
-    const { traceId, spanId } = ids
-    if (!isTraceId(traceId)) return undefined
-    return isSpanId(spanId) ? { traceId, spanId } : { traceId }
-  } catch {
-    return undefined
+export function traceReader(source: TraceSource | undefined): () => ExemplarIds | undefined {
+  if (source === undefined) return () => undefined
+  let last: ExemplarIds | undefined
+  return () => {
+    try {
+      const ids = source()
+      if (!ids) return undefined
+      const { traceId, spanId } = ids
+      if (last !== undefined && traceId === last.traceId && spanId === last.spanId) return last
+      if (!isTraceId(traceId)) return undefined
+      last = isSpanId(spanId) ? { traceId, spanId } : { traceId }
+      return last
+    } catch {
+      return undefined
+    }
   }
 }

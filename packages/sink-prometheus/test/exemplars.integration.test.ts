@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { newSpanId, newTraceId, type TraceIds, traceFromHeaders } from '@vivr/core'
-import { getContext, recordHttpRequest, withContext } from '@vivr/core/node'
+import { newSpanId, newTraceId } from '@vivr/core'
+import { createHttpTelemetry, recordHttpRequest } from '@vivr/core/node'
 import { prometheusMetrics } from '@vivr/sink-prometheus'
 import { memoryLogger, unusedPort } from '@vivr/testkit'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -36,14 +36,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   throw new Error(`${what} not seen within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`)
 }
 
-/** The request's trace as this app keeps it: in the request context, beside the request id. */
-function requestTrace(): TraceIds | undefined {
-  const { traceId, spanId } = getContext() ?? {}
-  return typeof traceId === 'string' && typeof spanId === 'string' ? { traceId, spanId } : undefined
-}
-
 const logger = memoryLogger()
-const metrics = prometheusMetrics({ trace: requestTrace })
+// The default trace: core's currentTrace, the request's trace while core's request telemetry runs it.
+const metrics = prometheusMetrics()
+const http = createHttpTelemetry({ logger, metrics })
 const scrapes: Array<{ accept: string; contentType: string | null }> = []
 let app: Server
 let prometheus: ChildProcess | undefined
@@ -63,20 +59,16 @@ beforeAll(async () => {
       response.end(await answer.text())
       return
     }
-    // /api/orders?delay=ms: continues the caller's trace, logs, and counts itself like the kit's adapters do.
-    const startedAt = performance.now()
-    const trace = traceFromHeaders(request.headers.traceparent, request.headers.tracestate)
-    const requestId = String(request.headers['x-request-id'] ?? newSpanId())
-    withContext({ requestId, traceId: trace.traceId, spanId: trace.spanId }, () => {
+    // /api/orders?delay=ms, on core's request telemetry as the kit's adapters use it: continues the caller's
+    // traceparent, logs in the request's context, and counts itself (http.requests, http.request.duration).
+    const observed = http.begin((name) => request.headers[name])
+    observed.run(() => {
       setTimeout(
         () => {
           logger.info('Order created', { route: '/api/orders' })
+          for (const [name, value] of observed.responseHeaders) response.setHeader(name, value)
           response.end('ok')
-          recordHttpRequest(
-            metrics,
-            { method: 'POST', route: '/api/orders', statusCode: 201 },
-            performance.now() - startedAt,
-          )
+          observed.finish({ method: 'POST', route: '/api/orders', statusCode: 201 })
         },
         Number(url.searchParams.get('delay') ?? 0),
       )
@@ -174,10 +166,13 @@ it('an exemplar Prometheus stored for the duration histogram carries the trace i
   })
 
   const slow = exemplars.find((e) => e.labels.trace_id === sent.slow)!
-  const slowLine = logger.lines.find((line) => line.requestId === 'req-slow')
-  // The same trace id in the log line, the span id too: the exemplar leads to the request's logs and trace.
-  expect(slowLine).toMatchObject({ traceId: sent.slow })
-  expect(slow.labels).toEqual({ trace_id: sent.slow, span_id: slowLine?.spanId })
+  // The same trace id in the request's log lines (its own and the access log), the span id too: the exemplar
+  // leads to the request's logs and trace.
+  const slowLines = logger.lines.filter((line) => line.requestId === 'req-slow')
+  expect(slowLines.map((line) => line.message)).toEqual(['Order created', 'request completed'])
+  for (const line of slowLines)
+    expect(line).toMatchObject({ trace_id: sent.slow, span_id: slow.labels.span_id })
+  expect(slow.labels).toEqual({ trace_id: sent.slow, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) })
   expect(slow.series).toMatchObject({
     __name__: 'http_request_duration_seconds_bucket',
     job: 'store',
@@ -190,7 +185,7 @@ it('an exemplar Prometheus stored for the duration histogram carries the trace i
   expect(Number(slow.value)).toBeLessThanOrEqual(0.25)
   const fast = exemplars.find((e) => e.labels.trace_id === sent.fast)!
   expect(Number(fast.series.le)).toBeLessThan(0.12)
-  expect(logger.lines.find((line) => line.requestId === 'req-fast')?.traceId).toBe(sent.fast)
+  expect(logger.lines.find((line) => line.requestId === 'req-fast')?.trace_id).toBe(sent.fast)
 
   // Prometheus asked for OpenMetrics and got it, with no scrape error.
   expect(scrapes.length).toBeGreaterThan(0)

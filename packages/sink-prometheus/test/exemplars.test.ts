@@ -8,6 +8,7 @@ import {
   OptionError,
   type TraceIds,
 } from '@vivr/core'
+import { currentTrace, withTrace } from '@vivr/core/node'
 import { prometheusMetrics } from '@vivr/sink-prometheus'
 import { hostileValue, throwingProxy } from '@vivr/testkit/hostile'
 import fc from 'fast-check'
@@ -99,6 +100,23 @@ describe('trace_id exemplars on histograms', () => {
     expect(await after.text()).toBe(before)
     expect(before).not.toContain('trace_id')
     expect(parseExposition(before).find('http_requests_total', { route: '/api/orders' })?.value).toBe(1)
+  })
+
+  it('by default the trace is core’s active one (currentTrace): a request’s, or withTrace’s', async () => {
+    const sink = prometheusMetrics()
+    let trace: TraceIds | undefined
+    withTrace(() => {
+      trace = currentTrace()
+      sink.timing(METRIC.httpRequestDuration, 30, orders)
+    })
+    sink.timing(METRIC.httpRequestDuration, 3000, orders) // outside any trace: no exemplar
+    const response = await sink.metricsHandler(
+      new Request('http://x/metrics', { headers: { accept: PROMETHEUS_ACCEPT } }),
+    )
+    const { samples } = parseOpenMetrics(await response.text())
+    expect(samples.filter((s) => s.exemplar).map((s) => [s.labels.le, s.exemplar?.labels])).toEqual([
+      ['0.05', { trace_id: trace?.traceId, span_id: trace?.spanId }],
+    ])
   })
 
   it('trace: false records none; a trace option that is not a function fails at construction', async () => {

@@ -13,7 +13,7 @@ export interface SentryReporterOptions {
    * `span_id`), so the event links to the trace and to the request's log lines. When Sentry's own tracing has an
    * active span, Sentry's ids win and this is not read. Ids that are not valid W3C ids are never attached.
    * `false` attaches none.
-   * @default the request's trace (core's `currentTrace`, once `@vivr/core/node` has it; none until then)
+   * @default core's active trace, `currentTrace` from `@vivr/core/node` (a registered tracer's span, else the request's)
    */
   trace?: TraceSource | false
 }

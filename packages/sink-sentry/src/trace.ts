@@ -1,11 +1,12 @@
 import { isSpanId, isTraceId, OptionError, type TraceIds, type TraceSource } from '@vivr/core'
+import { currentTrace } from '@vivr/core/node'
 import type { SentryLike, SentrySpanLike } from './types.js'
 
 /**
- * Where the reporter reads the request's trace when no `trace` option is given. Until core's Node entry exports
- * `currentTrace` (issue 15, part 1), none: the one line to switch is this one.
+ * Where the trace is read when no `trace` option is given: core's active trace (a registered tracer's span, else
+ * the request context's), docs/tracing.md.
  */
-export const defaultTrace: TraceSource = () => undefined
+export const defaultTrace: TraceSource = currentTrace
 
 /** The `trace` option: a source, `false` for none, or the default. */
 export function traceOption(value: TraceSource | false | undefined): TraceSource | undefined {
@@ -30,11 +31,17 @@ export function readTrace(source: TraceSource | undefined): TraceIds | undefined
   }
 }
 
+/** Ids with the tracer's sampled flag when it is known (core answers `traceresponse` with it). */
+type SpanIds = TraceIds & { sampled?: boolean }
+
 /** The ids of a Sentry span, through its public `spanContext()`, else `spanToJSON`; undefined if not valid. */
-function spanIds(sentry: Pick<SentryLike, 'spanToJSON'>, span: SentrySpanLike): TraceIds | undefined {
+function spanIds(sentry: Pick<SentryLike, 'spanToJSON'>, span: SentrySpanLike): SpanIds | undefined {
   const context = typeof span.spanContext === 'function' ? span.spanContext() : undefined
   if (isTraceId(context?.traceId) && isSpanId(context?.spanId)) {
-    return { traceId: context.traceId, spanId: context.spanId }
+    const { traceId, spanId, traceFlags } = context
+    return typeof traceFlags === 'number'
+      ? { traceId, spanId, sampled: (traceFlags & 1) === 1 }
+      : { traceId, spanId }
   }
   const json = typeof sentry.spanToJSON === 'function' ? sentry.spanToJSON(span) : undefined
   return isTraceId(json?.trace_id) && isSpanId(json?.span_id)
@@ -45,7 +52,7 @@ function spanIds(sentry: Pick<SentryLike, 'spanToJSON'>, span: SentrySpanLike): 
 /** The active Sentry span's ids, or undefined (no span, no such API, or the SDK threw). */
 export function activeSentrySpan(
   sentry: Pick<SentryLike, 'getActiveSpan' | 'spanToJSON'>,
-): TraceIds | undefined {
+): SpanIds | undefined {
   try {
     const span = typeof sentry.getActiveSpan === 'function' ? sentry.getActiveSpan() : undefined
     return span ? spanIds(sentry, span) : undefined
@@ -56,9 +63,9 @@ export function activeSentrySpan(
 
 /**
  * A trace source over Sentry's own tracing: the active span's ids (`Sentry.getActiveSpan()`, then
- * `span.spanContext()` or `Sentry.spanToJSON(span)`), or undefined when Sentry has no active span. Register it
- * with core's `useTraceSource` so log lines, exemplars and EMF records carry the ids Sentry's events and
- * transactions carry: `useTraceSource(sentryTraceSource(Sentry))`. Never throws.
+ * `span.spanContext()` or `Sentry.spanToJSON(span)`) and its sampled flag, or undefined when Sentry has no active
+ * span. Register it with core's `registerTraceSource` so log lines, exemplars and EMF records carry the ids
+ * Sentry's events and spans carry: `registerTraceSource(sentryTraceSource(Sentry))`. Never throws.
  */
 export function sentryTraceSource(
   sentry: Required<Pick<SentryLike, 'getActiveSpan'>> & Pick<SentryLike, 'spanToJSON'>,

@@ -17,7 +17,7 @@ export type SentryTraceContext = {
 
 /** A span of Sentry's own tracing, as `getActiveSpan()` returns it. */
 export interface SentrySpanLike {
-  spanContext(): { traceId: string; spanId: string }
+  spanContext(): { traceId: string; spanId: string; traceFlags?: number }
 }
 
 /** The part of a Sentry scope the reporter writes to. */

@@ -1,45 +1,32 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import * as Sentry from '@sentry/node'
-import {
-  formatTraceparent,
-  newSpanId,
-  newTraceId,
-  OptionError,
-  type TraceIds,
-  traceFromHeaders,
-} from '@vivr/core'
-import { getContext, withContext } from '@vivr/core/node'
+import { newSpanId, newTraceId, OptionError } from '@vivr/core'
+import { createHttpTelemetry, withTrace } from '@vivr/core/node'
 import { memoryLogger, type SentryEventPayload, type SentryServer, startSentryServer } from '@vivr/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sentryOptions, sentryReporter } from '../src/index.js'
 
-// Sentry's own tracing off (no tracesSampleRate): no Sentry span is active, so the kit's trace is the event's.
-// One Sentry.init for this file (the SDK is global per process).
+// Sentry's own tracing off (no tracesSampleRate): no Sentry span is active, so the kit's trace (core's
+// currentTrace, the reporter's default) is the event's. One Sentry.init for this file (the SDK is global).
 let server: SentryServer
 let app: Server
 let appUrl: string
 const logger = memoryLogger()
-
-/** The request's trace as this app keeps it: in the request context, beside the request id. */
-function requestTrace(): TraceIds | undefined {
-  const context = getContext()
-  const { traceId, spanId } = context ?? {}
-  return typeof traceId === 'string' && typeof spanId === 'string' ? { traceId, spanId } : undefined
-}
-const reporter = sentryReporter(Sentry, { trace: requestTrace })
+const reporter = sentryReporter(Sentry)
 
 beforeAll(async () => {
   server = await startSentryServer()
   Sentry.init({ ...sentryOptions({ dsn: server.dsn, environment: 'test' }), tracesSampleRate: undefined })
-  // A small app: each request continues the caller's trace (or starts one), logs, and reports an error.
+  // A small app on core's request telemetry (what the adapters use): each request continues the caller's
+  // traceparent (or starts a trace), logs, and reports an error.
+  const http = createHttpTelemetry({ logger })
   app = createServer((request, response) => {
-    const trace = traceFromHeaders(request.headers.traceparent, request.headers.tracestate)
-    const requestId = String(request.headers['x-request-id'] ?? 'none')
-    withContext({ requestId, traceId: trace.traceId, spanId: trace.spanId }, () => {
+    const observed = http.begin((name) => request.headers[name])
+    observed.run(() => {
       logger.error('Order failed', { route: '/api/orders' })
-      const eventId = reporter.captureException(new Error(`Database write failed ${requestId}`))
-      response.setHeader('traceresponse', formatTraceparent(trace))
+      const eventId = reporter.captureException(new Error(`Database write failed ${observed.requestId}`))
+      for (const [name, value] of observed.responseHeaders) response.setHeader(name, value)
       response.end(eventId ?? '')
     })
   })
@@ -67,10 +54,10 @@ describe('an error event carries the request’s trace (Sentry’s tracing off)'
     expect(await reporter.flush()).toBe(true)
     const event = server.events().find((e) => e.event_id === eventId)
     const line = logger.lines.find((l) => l.requestId === requestId)
-    expect(line?.traceId).toBe(callerTrace)
-    expect(traceOf(event)).toMatchObject({ trace_id: callerTrace, span_id: line?.spanId })
+    expect(line?.trace_id).toBe(callerTrace)
+    expect(traceOf(event)).toMatchObject({ trace_id: callerTrace, span_id: line?.span_id })
     // What the app answered with: the same trace, so a client can quote it.
-    expect(response.headers.get('traceresponse')).toBe(`00-${callerTrace}-${String(line?.spanId)}-01`)
+    expect(response.headers.get('traceresponse')).toBe(`00-${callerTrace}-${String(line?.span_id)}-01`)
   })
 
   it('a request without a traceparent gets a trace of its own, the same in its log lines and its event', async () => {
@@ -80,10 +67,10 @@ describe('an error event carries the request’s trace (Sentry’s tracing off)'
     ).text()
     await reporter.flush()
     const line = logger.lines.find((l) => l.requestId === requestId)
-    expect(line?.traceId).toMatch(/^[0-9a-f]{32}$/)
+    expect(line?.trace_id).toMatch(/^[0-9a-f]{32}$/)
     expect(traceOf(server.events().find((e) => e.event_id === eventId))).toMatchObject({
-      trace_id: line?.traceId,
-      span_id: line?.spanId,
+      trace_id: line?.trace_id,
+      span_id: line?.span_id,
     })
   })
 
@@ -96,7 +83,7 @@ describe('an error event carries the request’s trace (Sentry’s tracing off)'
     await reporter.flush()
     const event = server.events().find((e) => e.event_id === eventId)
     expect(traceOf(event)?.trace_id).toMatch(/^[0-9a-f]{32}$/)
-    expect(traceOf(event)?.trace_id).toBe(logger.lines.find((l) => l.requestId === requestId)?.traceId)
+    expect(traceOf(event)?.trace_id).toBe(logger.lines.find((l) => l.requestId === requestId)?.trace_id)
   })
 
   it('outside a request, or with invalid ids from the source, the event keeps Sentry’s own trace context', async () => {
@@ -121,11 +108,36 @@ describe('an error event carries the request’s trace (Sentry’s tracing off)'
     }
   })
 
-  it('trace: false attaches none; a trace option that is not a function fails at construction', async () => {
-    const trace = { traceId: newTraceId(), spanId: newSpanId() }
-    const eventId = sentryReporter(Sentry, { trace: false }).captureException(new Error('untraced'))
+  it('background work in withTrace links its event and its log lines too', async () => {
+    let eventId: string | undefined
+    withTrace(
+      () => {
+        logger.warn('Cart sweep failed')
+        eventId = reporter.captureException(new Error('Cart sweep: database unavailable'))
+      },
+      { job: 'cart-sweep' },
+    )
     await reporter.flush()
-    expect(traceOf(server.events().find((e) => e.event_id === eventId))?.trace_id).not.toBe(trace.traceId)
+    const line = logger.lines.find((l) => l.job === 'cart-sweep')
+    expect(line?.trace_id).toMatch(/^[0-9a-f]{32}$/)
+    expect(traceOf(server.events().find((e) => e.event_id === eventId))).toMatchObject({
+      trace_id: line?.trace_id,
+      span_id: line?.span_id,
+    })
+  })
+
+  it('trace: false attaches none; a trace option that is not a function fails at construction', async () => {
+    let eventId: string | undefined
+    withTrace(
+      () => {
+        logger.warn('Untraced report')
+        eventId = sentryReporter(Sentry, { trace: false }).captureException(new Error('untraced'))
+      },
+      { job: 'untraced' },
+    )
+    await reporter.flush()
+    const line = logger.lines.find((l) => l.job === 'untraced')
+    expect(traceOf(server.events().find((e) => e.event_id === eventId))?.trace_id).not.toBe(line?.trace_id)
     // @ts-expect-error: JavaScript callers can pass anything
     expect(() => sentryReporter(Sentry, { trace: 'abc' })).toThrow(OptionError)
     // @ts-expect-error: JavaScript callers can pass anything

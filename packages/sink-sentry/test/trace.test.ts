@@ -156,6 +156,13 @@ describe('sentryTraceSource', () => {
   it('reads the active span through spanContext(), else spanToJSON, and only valid ids', () => {
     const span = ids()
     expect(sentryTraceSource({ getActiveSpan: () => ({ spanContext: () => span }) })()).toEqual(span)
+    // With the span's trace flags, its sampled flag too (core answers traceresponse with it).
+    const unsampled = { ...ids(), traceFlags: 0 }
+    expect(sentryTraceSource({ getActiveSpan: () => ({ spanContext: () => unsampled }) })()).toEqual({
+      traceId: unsampled.traceId,
+      spanId: unsampled.spanId,
+      sampled: false,
+    })
     const json = ids()
     expect(
       sentryTraceSource({
