@@ -28,7 +28,7 @@ export interface AccountingOptions {
  * callbacks are the user's, and a broken logger must not break logging.
  */
 export interface Accounting {
-  /** Lines dropped for room (`buffer-full`). */
+  /** Lines dropped for room (`buffer-full`) or lost with a failed worker thread (`worker-failed`). */
   readonly dropped: number
   /** Events CloudWatch refused (`rejected-*`). */
   readonly rejected: number
@@ -88,8 +88,8 @@ export function createAccounting(options: AccountingOptions): Accounting {
     },
     drop(count, reason) {
       if (!(count > 0)) return
-      if (reason === 'buffer-full') dropped += count
-      else rejected += count
+      if (reason.startsWith('rejected-')) rejected += count
+      else dropped += count
       try {
         onDrop?.({ count, reason })
       } catch {

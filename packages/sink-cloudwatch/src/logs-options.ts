@@ -14,12 +14,21 @@ import {
   retentionInDays,
 } from './validate.js'
 
-export type DropReason = 'buffer-full' | 'rejected-too-old' | 'rejected-expired' | 'rejected-too-new'
+export type DropReason =
+  | 'buffer-full'
+  | 'rejected-too-old'
+  | 'rejected-expired'
+  | 'rejected-too-new'
+  | 'worker-failed'
 
 export interface DropInfo {
   /** Lines lost in this occurrence. */
   count: number
-  /** `buffer-full`: the oldest lines made room for new ones; `rejected-*`: CloudWatch refused them. */
+  /**
+   * `buffer-full`: the oldest lines made room for new ones (in the worker form, also a line that found the
+   * hand-off to the worker full); `rejected-*`: CloudWatch refused them; `worker-failed`: lines the worker thread
+   * held when it died or stopped answering (`cloudwatchLogsInWorker`).
+   */
   reason: DropReason
 }
 

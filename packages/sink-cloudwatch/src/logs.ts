@@ -14,7 +14,7 @@ export interface CloudWatchLogsStats {
   written: number
   /** Events CloudWatch accepted. */
   delivered: number
-  /** Oldest lines dropped because the buffer was full. */
+  /** Oldest lines dropped because the buffer was full (in the worker form, also lines lost with the worker). */
   dropped: number
   /** Events CloudWatch refused (too old, expired, too new). */
   rejected: number

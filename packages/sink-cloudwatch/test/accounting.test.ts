@@ -111,7 +111,14 @@ describe('accounting: warnings', () => {
 })
 
 describe('accounting: lost lines', () => {
-  const reasons: DropReason[] = ['buffer-full', 'rejected-too-old', 'rejected-expired', 'rejected-too-new']
+  const reasons: DropReason[] = [
+    'buffer-full',
+    'worker-failed',
+    'rejected-too-old',
+    'rejected-expired',
+    'rejected-too-new',
+  ]
+  const rejection = (reason: DropReason) => reason.startsWith('rejected-')
 
   it('counts drops by reason and tells onDrop each positive count', () => {
     fc.assert(
@@ -125,8 +132,8 @@ describe('accounting: lost lines', () => {
           const positive = events.filter(([, count]) => count > 0)
           expect(drops).toEqual(positive.map(([reason, count]) => ({ count, reason })))
           const sum = (rows: typeof positive) => rows.reduce((n, [, count]) => n + count, 0)
-          expect(accounting.dropped).toBe(sum(positive.filter(([r]) => r === 'buffer-full')))
-          expect(accounting.rejected).toBe(sum(positive.filter(([r]) => r !== 'buffer-full')))
+          expect(accounting.dropped).toBe(sum(positive.filter(([r]) => !rejection(r))))
+          expect(accounting.rejected).toBe(sum(positive.filter(([r]) => rejection(r))))
         },
       ),
       { seed: 5, numRuns: 200 },

@@ -20,7 +20,7 @@ import {
   type TechnicalMetrics,
 } from '@vivr/core'
 import { createLifecycle, createLogger, type Lifecycle, stdoutDestination, withTrace } from '@vivr/core/node'
-import { cloudwatchLogs, cloudwatchMetrics } from '@vivr/sink-cloudwatch'
+import { cloudwatchLogsInWorker, cloudwatchMetrics } from '@vivr/sink-cloudwatch'
 import { datadogMetrics } from '@vivr/sink-datadog'
 import { type PrometheusMetrics, prometheusMetrics } from '@vivr/sink-prometheus'
 import { type SentryLike, sentryReporter } from '@vivr/sink-sentry'
@@ -96,8 +96,9 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
     )
   }
 
+  // Shipped from a worker thread: the requests' thread only copies each line's bytes (sink-cloudwatch README).
   const cloudwatch = config.cloudwatch
-    ? cloudwatchLogs({
+    ? cloudwatchLogsInWorker({
         logGroupName: config.cloudwatch.logGroupName,
         region: config.cloudwatch.region,
         ...(config.cloudwatch.retentionInDays && { retentionInDays: config.cloudwatch.retentionInDays }),
