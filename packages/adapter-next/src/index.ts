@@ -1,4 +1,9 @@
-export { createHealthRoute, createLiveRoute, createReadyRoute } from './health-route.js'
+export {
+  createHealthRoute,
+  createLiveRoute,
+  createReadyRoute,
+  createStartupRoute,
+} from './health-route.js'
 export { perProcess } from './per-process.js'
 export type {
   NextErrorContext,
