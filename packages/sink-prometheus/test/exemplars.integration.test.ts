@@ -1,14 +1,12 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { newSpanId, newTraceId } from '@vivr/core'
 import { createHttpTelemetry, recordHttpRequest } from '@vivr/core/node'
 import { prometheusMetrics } from '@vivr/sink-prometheus'
-import { memoryLogger, unusedPort } from '@vivr/testkit'
+import { memoryLogger } from '@vivr/testkit'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type PrometheusProcess, startPrometheus, waitFor } from './prometheus-process.js'
 
 // A small app built from the kit, scraped by the real Prometheus with exemplar storage on: the trace id of a
 // request's log lines comes back from Prometheus's exemplar API, next to the bucket its duration fell in.
@@ -21,31 +19,14 @@ interface ExemplarsResult {
   }>
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch (error) {
-      last = error
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  throw new Error(`${what} not seen within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`)
-}
-
 const logger = memoryLogger()
 // The default trace: core's currentTrace, the request's trace while core's request telemetry runs it.
 const metrics = prometheusMetrics()
 const http = createHttpTelemetry({ logger, metrics })
 const scrapes: Array<{ accept: string; contentType: string | null }> = []
 let app: Server
-let prometheus: ChildProcess | undefined
+let prometheus: PrometheusProcess | undefined
 let prometheusUrl: string
-let dir: string
-let logs = ''
 
 beforeAll(async () => {
   app = createServer(async (request, response) => {
@@ -77,56 +58,17 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', () => resolve()))
   const appPort = (app.address() as AddressInfo).port
 
-  dir = mkdtempSync(join(tmpdir(), 'vivr-exemplars-'))
-  const config = join(dir, 'prometheus.yml')
-  writeFileSync(
-    config,
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      'scrape_configs:',
-      '  - job_name: store',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${appPort}']`,
-      '',
-    ].join('\n'),
-  )
-  const port = await unusedPort()
-  prometheusUrl = `http://127.0.0.1:${port}`
-  prometheus = spawn(
-    'prometheus',
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--web.console.templates=${dir}`,
-      `--web.console.libraries=${dir}`,
-      '--enable-feature=exemplar-storage',
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  prometheus.stdout?.on('data', (chunk) => (logs += chunk))
-  prometheus.stderr?.on('data', (chunk) => (logs += chunk))
-  await waitFor(
-    'Prometheus ready',
-    async () => ((await fetch(`${prometheusUrl}/-/ready`)).ok ? true : undefined),
-    15_000,
-  ).catch((error) => {
-    throw new Error(`${error.message}\n${logs}`)
+  prometheus = await startPrometheus({
+    job: 'store',
+    targetPort: appPort,
+    flags: ['--enable-feature=exemplar-storage'],
   })
+  prometheusUrl = prometheus.url
 })
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((resolve) => prometheus?.once('exit', resolve))
-    prometheus.kill('SIGTERM')
-    const timer = setTimeout(() => prometheus?.kill('SIGKILL'), 5000)
-    await exited
-    clearTimeout(timer)
-  }
+  await prometheus?.stop()
   await new Promise<void>((resolve) => app?.close(() => resolve()))
-  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
 it('an exemplar Prometheus stored for the duration histogram carries the trace id of the request’s log lines', async () => {
@@ -162,7 +104,7 @@ it('an exemplar Prometheus stored for the duration histogram carries the trace i
     },
     20_000,
   ).catch((error) => {
-    throw new Error(`${error.message}\n${logs}`)
+    throw new Error(`${error.message}\n${prometheus?.logs() ?? ''}`)
   })
 
   const slow = exemplars.find((e) => e.labels.trace_id === sent.slow)!

@@ -1,21 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { createServer as createTcpServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createTechnicalMetrics } from '@vivr/core'
 import { type PrometheusMetrics, prometheusMetrics } from '@vivr/sink-prometheus'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  return address.port
-}
+import { type PrometheusProcess, startPrometheus, waitFor } from './prometheus-process.js'
 
 /** Serves the sink's fetch-style handler over node:http, the way an adapter would. */
 async function serveMetrics(sink: PrometheusMetrics): Promise<{ server: Server; port: number }> {
@@ -37,81 +24,25 @@ interface QueryResult {
   data: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch (error) {
-      last = error
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  throw new Error(`${what} not seen within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`)
-}
-
 const sink = prometheusMetrics()
 let metricsServer: Server
-let prometheus: ChildProcess | undefined
+let prometheus: PrometheusProcess | undefined
 let prometheusUrl: string
-let dir: string
-let logs = ''
 
 beforeAll(async () => {
   const target = await serveMetrics(sink)
   metricsServer = target.server
-  dir = mkdtempSync(join(tmpdir(), 'vivr-prometheus-'))
-  const config = join(dir, 'prometheus.yml')
-  writeFileSync(
-    config,
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  evaluation_interval: 1s',
-      'scrape_configs:',
-      '  - job_name: vivr',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${target.port}']`,
-      '',
-    ].join('\n'),
-  )
-  const port = await freePort()
-  prometheusUrl = `http://127.0.0.1:${port}`
-  prometheus = spawn(
-    'prometheus',
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--web.console.templates=${dir}`,
-      `--web.console.libraries=${dir}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  prometheus.stdout?.on('data', (chunk) => (logs += chunk))
-  prometheus.stderr?.on('data', (chunk) => (logs += chunk))
-  await waitFor(
-    'Prometheus ready',
-    async () => ((await fetch(`${prometheusUrl}/-/ready`)).ok ? true : undefined),
-    15_000,
-  ).catch((error) => {
-    throw new Error(`${error.message}\n${logs}`)
+  prometheus = await startPrometheus({
+    job: 'vivr',
+    targetPort: target.port,
+    extraGlobal: ['evaluation_interval: 1s'],
   })
+  prometheusUrl = prometheus.url
 })
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((resolve) => prometheus?.once('exit', resolve))
-    prometheus.kill('SIGTERM')
-    const timer = setTimeout(() => prometheus?.kill('SIGKILL'), 5000)
-    await exited
-    clearTimeout(timer)
-  }
+  await prometheus?.stop()
   await new Promise<void>((resolve) => metricsServer?.close(() => resolve()))
-  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
 async function query(expression: string) {
