@@ -1,4 +1,10 @@
-import { type ErrorReporter, OptionError, type TraceIds, type TraceSource } from '@vivr/core'
+import {
+  type ErrorReporter,
+  OptionError,
+  type ShutdownRegistry,
+  type TraceIds,
+  type TraceSource,
+} from '@vivr/core'
 import { durationOption } from '@vivr/core/internal'
 import { activeSentrySpan, readTrace, traceOption } from './trace.js'
 import type { NextErrorContextLike, NextRequestLike, SentryCaptureContext, SentryLike } from './types.js'
@@ -7,7 +13,7 @@ export interface SentryReporterOptions {
   /** Used by `flush()` and `close()` when called without a timeout. @default 2000 */
   flushTimeoutMs?: number
   /** Registers `close()` as a shutdown hook, e.g. `lifecycle: createLifecycle()`. */
-  lifecycle?: { onShutdown(name: string, hook: () => unknown, options?: { timeoutMs?: number }): void }
+  lifecycle?: ShutdownRegistry
   /**
    * The request's trace when an error is captured: it becomes the event's `contexts.trace` (`trace_id`,
    * `span_id`), so the event links to the trace and to the request's log lines. When Sentry's own tracing has an
