@@ -7,11 +7,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
 import type { Express } from 'express'
-import type { Bench, Figure } from './lib.js'
+import { type Bench, cpuSeconds, type Figure } from './lib.js'
 
 type Side = 'bare' | 'kit' | 'handWritten'
 const SIDES: readonly Side[] = ['bare', 'kit', 'handWritten']
@@ -106,16 +105,6 @@ async function startServer(side: Side, statsdPort: number) {
 
 type Server = Awaited<ReturnType<typeof startServer>>
 type Round = Awaited<ReturnType<typeof load>>
-
-/** CPU seconds (user + system) a process has used, from /proc; NaN where there is no /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100
-  } catch {
-    return Number.NaN
-  }
-}
 
 async function load(server: Server, seconds: number) {
   const cpuBefore = cpuSeconds(server.child.pid)

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 
 export interface Figure {
   /** What is measured, e.g. "probe storm: dependency calls". */
@@ -65,3 +65,39 @@ export async function opsPerSecond(fn: () => unknown, durationMs = 1000, batch =
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Lines a synchronous `log` call writes per second, after a warm-up. */
+export function linesPerSecond(log: () => void, lines: number): number {
+  for (let i = 0; i < 20_000; i++) log()
+  const started = performance.now()
+  for (let i = 0; i < lines; i++) log()
+  return lines / ((performance.now() - started) / 1000)
+}
+
+/**
+ * Interleaves the contenders over several rounds of `totalLines / rounds` lines and keeps each one's best, so load
+ * on the machine hits all alike.
+ */
+export function bestOfRounds(
+  contenders: Array<(lines: number) => number>,
+  totalLines: number,
+  rounds = 5,
+): number[] {
+  const best = contenders.map(() => 0)
+  for (let round = 0; round < rounds; round++) {
+    contenders.forEach((measure, i) => {
+      best[i] = Math.max(best[i]!, measure(totalLines / rounds))
+    })
+  }
+  return best
+}
+
+/** CPU seconds (user + system) a process has used, from /proc; NaN where there is no /proc. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}

@@ -2,7 +2,7 @@ import { multiMetrics } from '@vivr/core'
 import { createLogger, fileDestination, withContext } from '@vivr/core/node'
 import { memoryMetrics } from '@vivr/testkit'
 import pino from 'pino'
-import type { Bench, Figure } from './lib.js'
+import { type Bench, bestOfRounds, type Figure, linesPerSecond } from './lib.js'
 
 const CONTEXT = {
   userId: 'u-123',
@@ -12,24 +12,6 @@ const CONTEXT = {
   duration: 42,
 }
 const LINES = 200_000
-
-function linesPerSecond(log: () => void, lines = LINES): number {
-  for (let i = 0; i < 20_000; i++) log()
-  const started = performance.now()
-  for (let i = 0; i < lines; i++) log()
-  return lines / ((performance.now() - started) / 1000)
-}
-
-/** Interleaves the contenders over several rounds and keeps each one's best, so load on the machine hits all alike. */
-function bestOfRounds(contenders: Array<(lines: number) => number>, rounds = 5): number[] {
-  const best = contenders.map(() => 0)
-  for (let round = 0; round < rounds; round++) {
-    contenders.forEach((measure, i) => {
-      best[i] = Math.max(best[i]!, measure(LINES / rounds))
-    })
-  }
-  return best
-}
 
 function nsPerCall(call: () => void, calls = 5_000_000): number {
   for (let i = 0; i < 100_000; i++) call()
@@ -60,16 +42,19 @@ const logger: Bench = {
       )
 
     const plain = (log: () => void) => (lines: number) => linesPerSecond(log, lines)
-    const [rawRate = 0, oursRate = 0, redactRate = 0, guideRate = 0, oursInContext = 0] = bestOfRounds([
-      plain(() => raw.info(CONTEXT, 'order placed')),
-      plain(() => ours.info('order placed', CONTEXT)),
-      plain(() => rawRedacting.info(CONTEXT, 'order placed')),
-      plain(() => guide('order placed', CONTEXT)),
-      (lines) =>
-        withContext({ requestId: 'req-1', userId: 'u-1' }, () =>
-          linesPerSecond(() => ours.info('order placed', CONTEXT), lines),
-        ),
-    ])
+    const [rawRate = 0, oursRate = 0, redactRate = 0, guideRate = 0, oursInContext = 0] = bestOfRounds(
+      [
+        plain(() => raw.info(CONTEXT, 'order placed')),
+        plain(() => ours.info('order placed', CONTEXT)),
+        plain(() => rawRedacting.info(CONTEXT, 'order placed')),
+        plain(() => guide('order placed', CONTEXT)),
+        (lines) =>
+          withContext({ requestId: 'req-1', userId: 'u-1' }, () =>
+            linesPerSecond(() => ours.info('order placed', CONTEXT), lines),
+          ),
+      ],
+      LINES,
+    )
     const rawBelow = nsPerCall(() => raw.debug(CONTEXT, 'hidden'))
     const oursBelow = nsPerCall(() => ours.debug('hidden', CONTEXT))
     const row = (figure: string, value: number, anchor: number, anchorName: string): Figure => ({

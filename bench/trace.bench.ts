@@ -6,11 +6,10 @@
 // taking turns in rounds and keeping each side's best (as adapters.bench does).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import type { Express } from 'express'
-import type { Bench, Figure } from './lib.js'
+import { type Bench, bestOfRounds, cpuSeconds, type Figure, linesPerSecond } from './lib.js'
 
 const CONTEXT = {
   userId: 'u-123',
@@ -21,24 +20,6 @@ const CONTEXT = {
 }
 const LINES = 200_000
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
-
-function linesPerSecond(log: () => void, lines: number): number {
-  for (let i = 0; i < 20_000; i++) log()
-  const started = performance.now()
-  for (let i = 0; i < lines; i++) log()
-  return lines / ((performance.now() - started) / 1000)
-}
-
-/** Interleaves the contenders over several rounds and keeps each one's best, so load on the machine hits all alike. */
-function bestOfRounds(contenders: Array<(lines: number) => number>, rounds = 5): number[] {
-  const best = contenders.map(() => 0)
-  for (let round = 0; round < rounds; round++) {
-    contenders.forEach((measure, i) => {
-      best[i] = Math.max(best[i]!, measure(LINES / rounds))
-    })
-  }
-  return best
-}
 
 const row = (figure: string, ours: number, anchor: number, anchorName: string): Figure => ({
   figure,
@@ -112,18 +93,21 @@ const logger: Bench = {
     const inRequest = <T>(fn: () => T) => withContext({ requestId: 'r-1' }, fn)
     let figures: number[]
     try {
-      figures = bestOfRounds([
-        measure(untraced.run, () => ours.info('order placed', CONTEXT)),
-        measure(request.run, () => ours.info('order placed', CONTEXT)),
-        measure(inContext, () => ours.info('order placed', CONTEXT)),
-        measure(request.run, () => oursDatadog.info('order placed', CONTEXT)),
-        measure(plain, () => ours.info('order placed', CONTEXT)),
-        measure(inSpan, () => ours.info('order placed', CONTEXT), true),
-        measure(plain, () => instrumented.info(CONTEXT, 'order placed')),
-        measure(inSpan, () => instrumented.info(CONTEXT, 'order placed')),
-        measure(inRequest, () => ours.info('order placed', CONTEXT)),
-        measure(inRequest, () => ours.info('order placed', CONTEXT), true),
-      ])
+      figures = bestOfRounds(
+        [
+          measure(untraced.run, () => ours.info('order placed', CONTEXT)),
+          measure(request.run, () => ours.info('order placed', CONTEXT)),
+          measure(inContext, () => ours.info('order placed', CONTEXT)),
+          measure(request.run, () => oursDatadog.info('order placed', CONTEXT)),
+          measure(plain, () => ours.info('order placed', CONTEXT)),
+          measure(inSpan, () => ours.info('order placed', CONTEXT), true),
+          measure(plain, () => instrumented.info(CONTEXT, 'order placed')),
+          measure(inSpan, () => instrumented.info(CONTEXT, 'order placed')),
+          measure(inRequest, () => ours.info('order placed', CONTEXT)),
+          measure(inRequest, () => ours.info('order placed', CONTEXT), true),
+        ],
+        LINES,
+      )
     } finally {
       instrumentation.disable()
       api.trace.disable()
@@ -235,16 +219,6 @@ async function startServer(side: Side) {
 }
 
 type Server = Awaited<ReturnType<typeof startServer>>
-
-/** CPU seconds (user + system) a process has used, from /proc; NaN where there is no /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100
-  } catch {
-    return Number.NaN
-  }
-}
 
 async function load(server: Server, seconds: number) {
   const { default: autocannon } = await import('autocannon')
