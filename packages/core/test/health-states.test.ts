@@ -105,6 +105,25 @@ describe('phases: starting → ready ⇄ not ready → draining (docs/health.md#
     expect(JSON.stringify(tasks)).not.toContain(':pw@')
     expect(() => health.blockReadiness('', Promise.resolve())).toThrow(/Invalid option name/)
     expect(() => health.blockReadiness('x', 'not a promise' as never)).toThrow(/Invalid option task/)
+    const unreadable = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap')
+        },
+      },
+    )
+    expect(() => health.blockReadiness('x', unreadable as never)).toThrow(/Invalid option task/)
+    expect(() => health.blockReadiness('x'.repeat(201), Promise.resolve())).toThrow(/Invalid option name/)
+    // A reason that cannot be read as text (a throwing toString) is still a reason, never a throw.
+    const hostile = {
+      toString: () => {
+        throw new Error('no')
+      },
+    }
+    expect(() => health.markNotReady(hostile as never)).not.toThrow()
+    expect(health.phase).toBe('not ready')
+    health.markReady()
   })
 
   it('draining is final: readiness and /health 503, live 200, markReady does not undo it', async () => {

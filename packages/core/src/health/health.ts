@@ -165,6 +165,15 @@ function validate(options: HealthOptions): void {
   }
 }
 
+/** Whether a value has a callable `then`; one whose `then` cannot be read (a hostile Proxy) has not. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  try {
+    return typeof (value as { then?: unknown } | null | undefined)?.then === 'function'
+  } catch {
+    return false
+  }
+}
+
 /** Bounds for check details: small enough for a health answer, whatever a check hands back. */
 const DETAILS_BOUNDS = { maxDepth: 8, maxValues: 1000, maxStringLength: 2048 } as const
 
@@ -425,9 +434,10 @@ export function createHealth(options: HealthOptions): Health {
     markNotReady: (reason) => readiness.markNotReady(reason),
     markReady: () => readiness.markReady(),
     blockReadiness(name, task, blockOptions = {}) {
-      if (typeof name !== 'string' || name.trim() === '')
-        throw new OptionError('name', name, 'a non-empty string')
-      if (typeof task?.then !== 'function') throw new OptionError('task', task, 'a promise')
+      if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
+        throw new OptionError('name', name, 'a non-empty string of at most 200 characters')
+      }
+      if (!isThenable(task)) throw new OptionError('task', task, 'a promise')
       const blockTimeoutMs =
         durationOption('timeoutMs', blockOptions.timeoutMs, { allowZero: false }) ?? 60_000
       readiness.block(name, task, blockTimeoutMs)

@@ -115,7 +115,7 @@ export function createReadiness(options: {
     },
     markNotReady(why) {
       transition(() => {
-        notReadyReason = scrubSecrets(String(why), 200) || 'marked not ready'
+        notReadyReason = scrubSecrets(messageOf(why), 200) || 'marked not ready'
       })
     },
     block(name, task, timeoutMs) {
