@@ -12,6 +12,11 @@ export const UNREADABLE = '[Unreadable]'
 const MAX_KEY_CACHE = 4096
 const MAX_CACHED_STRINGS = 2048
 const MAX_CACHED_STRING_LENGTH = 256
+/**
+ * Shorter strings are scanned every time: the scan of 64 characters costs less than remembering them, and a set
+ * of unique short values (a request id per line) keeps young strings alive into the old generation.
+ */
+const MIN_CACHED_STRING_LENGTH = 64
 
 export interface SanitizeOptions {
   /** Field names whose values become `[REDACTED]`, or false for none. @default DEFAULT_REDACT_KEYS */
@@ -61,10 +66,12 @@ export function createSanitizer(options: SanitizeOptions = {}): (value: unknown)
   const rename: Readonly<Record<string, string>> = Object.assign(Object.create(null), options.rename)
   const reuseClean = options.reuseClean === true
 
-  // Strings known to hold nothing: log values recur (routes, methods, statuses), and a set lookup costs less
+  // Longer strings known to hold nothing: log values recur (user agents, messages), and a set lookup costs less
   // than a scan. Cleared when full, so what recurs now stays and what recurred once goes.
   const cleanStrings = new Set<string>()
   const isCleanString = (value: string): boolean => {
+    if (value.length < MIN_CACHED_STRING_LENGTH && value.length <= maxStringLength)
+      return !mayHoldSecret(value)
     if (cleanStrings.has(value)) return true
     if (value.length > maxStringLength || mayHoldSecret(value)) return false
     if (value.length <= MAX_CACHED_STRING_LENGTH) {
