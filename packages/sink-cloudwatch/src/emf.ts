@@ -2,6 +2,7 @@ import {
   type Clock,
   isTraceId,
   type LogDestination,
+  METRIC,
   METRICS,
   type MetricKind,
   type MetricSink,
@@ -10,6 +11,7 @@ import {
   OptionError,
   scrubSecrets,
   systemClock,
+  TAG,
   type Tags,
   type TimerHandle,
   type TraceSource,
@@ -43,7 +45,35 @@ export interface CloudWatchMetricsOptions {
    * @default core's active trace, `currentTrace` from `@vivr/core/node` (a registered tracer's span, else the request's)
    */
   trace?: TraceSource | false
+  /**
+   * Extra dimension sets, written in the same record (EMF lists several per metric, the values are not
+   * repeated): each set is the `dimensions` option's names plus only the tags it names, so CloudWatch also
+   * aggregates the metric over the tags it leaves out (an alarm cannot sum over status codes; it can read a
+   * rollup). A record that lacks one of a set's tags is not written with that set. Each set is one more
+   * CloudWatch metric per distinct value combination (billed as such). `SERVICE_ROLLUPS` holds the sets the
+   * ops kit's CloudWatch dashboard and alarms read.
+   * @default [] (one dimension set: every dimension)
+   */
+  rollups?: readonly EmfRollup[]
 }
+
+/** One extra dimension set of `cloudwatchMetrics` (its `rollups` option). */
+export interface EmfRollup {
+  /** The metrics (the kit's dotted names, `METRIC.*`) written with this set too. @default every metric */
+  readonly metrics?: readonly string[]
+  /** The tags kept as dimensions in this set, beside the `dimensions` option's; `[]` keeps only those. */
+  readonly tags: readonly string[]
+}
+
+/**
+ * The rollups `ops/aws` (the CloudWatch dashboard, the guide's alarms and the SLO burn-rate alarms) reads: the
+ * request metrics per route and for the whole service, the database metrics for the whole service.
+ */
+export const SERVICE_ROLLUPS: readonly EmfRollup[] = [
+  { metrics: [METRIC.httpRequests, METRIC.errors, METRIC.httpRequestDuration], tags: [TAG.route] },
+  { metrics: [METRIC.httpRequests, METRIC.errors, METRIC.httpRequestDuration], tags: [] },
+  { metrics: [METRIC.databaseQueryDuration, METRIC.databaseSlowQueries], tags: [] },
+]
 
 /** The record property holding the trace id: the field the kit's log lines carry it in, so one query finds both. */
 const TRACE_PROPERTY = 'trace_id'
@@ -53,6 +83,8 @@ interface Series {
   name: string
   dimensions: Record<string, string>
   dimensionKeys: string[]
+  /** Every dimension set the metric is written with: `dimensionKeys`, then the rollups that apply. */
+  dimensionSets: string[][]
   /** Tags that could not be dimensions (over 30, or empty values): kept as searchable properties. */
   properties: Record<string, string>
   groupKey: string
@@ -97,6 +129,57 @@ const MAX_NAME_LENGTH = 255
 const MAX_DIMENSION_VALUE_LENGTH = 1024
 /** Tags past the 30 dimensions are kept as properties up to this many serialized bytes per document. */
 const MAX_PROPERTY_BYTES = 64 * 1024
+
+interface Rollup {
+  metrics: ReadonlySet<string> | undefined
+  tags: readonly string[]
+}
+
+const isDimensionName = (name: unknown): name is string =>
+  typeof name === 'string' && name.length > 0 && name.length <= MAX_NAME_LENGTH && name !== '_aws'
+
+/** The `rollups` option, checked: every set within CloudWatch's 30 dimensions with the global ones. */
+function rollupsOption(value: unknown, globalNames: readonly string[]): Rollup[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) throw new OptionError('rollups', value, 'an array of { metrics?, tags }')
+  return value.map((rollup: unknown, index) => {
+    const option = `rollups[${index}]`
+    if (typeof rollup !== 'object' || rollup === null) {
+      throw new OptionError(option, rollup, 'an object { metrics?: string[], tags: string[] }')
+    }
+    const { metrics, tags } = rollup as { metrics?: unknown; tags?: unknown }
+    if (!Array.isArray(tags) || !tags.every(isDimensionName) || new Set(tags).size !== tags.length) {
+      throw new OptionError(
+        `${option}.tags`,
+        tags,
+        `an array of distinct tag names of 1–${MAX_NAME_LENGTH} characters, not _aws ([] for none)`,
+      )
+    }
+    const names = new Set([...globalNames, ...tags])
+    if (names.size > MAX_DIMENSIONS) {
+      throw new OptionError(
+        `${option}.tags`,
+        tags,
+        `at most ${MAX_DIMENSIONS} dimensions with the ${globalNames.length} of the dimensions option`,
+      )
+    }
+    if (
+      metrics !== undefined &&
+      (!Array.isArray(metrics) ||
+        metrics.length === 0 ||
+        !metrics.every(
+          (name) => typeof name === 'string' && name.length > 0 && name.length <= MAX_NAME_LENGTH,
+        ))
+    ) {
+      throw new OptionError(
+        `${option}.metrics`,
+        metrics,
+        `a non-empty array of metric names of 1–${MAX_NAME_LENGTH} characters (omit it for every metric)`,
+      )
+    }
+    return { metrics: metrics === undefined ? undefined : new Set<string>(metrics), tags: [...tags] }
+  })
+}
 
 /** A tag value with any credential masked: EMF documents are log lines, and secrets never leave. */
 function scrubbed(value: string): string {
@@ -198,6 +281,8 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
   if (typeof destination?.write !== 'function') {
     throw new OptionError('destination', destination, 'a log destination ({ write(line) })')
   }
+  const globalNames = Object.keys(globalDimensions)
+  const rollups = rollupsOption(options.rollups, globalNames)
   const flushIntervalMs = durationOption('flushIntervalMs', options.flushIntervalMs) ?? 1000
   const maxSeries = integerAtLeast('maxSeries', options.maxSeries, 1) ?? 1000
   const clock = options.clock ?? systemClock
@@ -239,6 +324,24 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
     return { dimensions, dimensionKeys, properties, groupKey }
   }
 
+  /** The record's own dimension set, then each rollup that applies to this metric and these tags (no duplicate). */
+  function dimensionSetsOf(name: string, dimensionKeys: string[]): string[][] {
+    const sets = [dimensionKeys]
+    if (rollups.length === 0) return sets
+    const present = new Set(dimensionKeys)
+    const seen = new Set([[...dimensionKeys].sort().join('\u0000')])
+    for (const rollup of rollups) {
+      if (rollup.metrics !== undefined && !rollup.metrics.has(name)) continue
+      if (!rollup.tags.every((tag) => present.has(tag))) continue
+      const set = [...globalNames, ...rollup.tags.filter((tag) => !(tag in globalDimensions))]
+      const key = [...set].sort().join('\u0000')
+      if (seen.has(key)) continue
+      seen.add(key)
+      sets.push(set)
+    }
+    return sets
+  }
+
   /**
    * One EMF document; `withProperties: false` leaves out the searchable extras (not the trace id). A tag or a
    * metric named `trace_id` keeps its value: the trace id is written first, so either overwrites it.
@@ -246,16 +349,21 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
   function serialize(members: readonly Series[], withProperties = true): string {
     const first = members[0]!
     const traceId = exemplarTraceId(members)
+    // One directive per distinct list of dimension sets (metrics with and without rollups share a document).
+    const directives = new Map<string, { Namespace: string; Dimensions: string[][]; Metrics: object[] }>()
+    for (const m of members) {
+      const key = JSON.stringify(m.dimensionSets)
+      let directive = directives.get(key)
+      if (!directive) {
+        directive = { Namespace: namespace, Dimensions: m.dimensionSets, Metrics: [] }
+        directives.set(key, directive)
+      }
+      directive.Metrics.push({ Name: m.name, Unit: unitOf(m.kind, m.name) })
+    }
     const document: Record<string, unknown> = {
       _aws: {
         Timestamp: Math.min(...members.map((m) => m.timestamp)),
-        CloudWatchMetrics: [
-          {
-            Namespace: namespace,
-            Dimensions: [first.dimensionKeys],
-            Metrics: members.map((m) => ({ Name: m.name, Unit: unitOf(m.kind, m.name) })),
-          },
-        ],
+        CloudWatchMetrics: [...directives.values()],
       },
       ...(traceId === undefined ? {} : { [TRACE_PROPERTY]: traceId }),
       ...(withProperties ? first.properties : {}),
@@ -336,6 +444,7 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
         name,
         dimensions,
         dimensionKeys,
+        dimensionSets: dimensionSetsOf(name, dimensionKeys),
         properties,
         groupKey,
         value: 0,

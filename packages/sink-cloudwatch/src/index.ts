@@ -1,8 +1,8 @@
 // Core's type, under the name this package has always exported it (the `lifecycle` option takes it).
 export type { ShutdownRegistry } from '@vivr/core'
 export type { ClientOptions } from './client.js'
-export type { CloudWatchMetricsOptions } from './emf.js'
-export { cloudwatchMetrics } from './emf.js'
+export type { CloudWatchMetricsOptions, EmfRollup } from './emf.js'
+export { cloudwatchMetrics, SERVICE_ROLLUPS } from './emf.js'
 export type { EnsureLogGroupOptions } from './ensure-log-group.js'
 export { ensureLogGroup } from './ensure-log-group.js'
 export type { CloudWatchLogsWorkerOptions } from './in-worker.js'
