@@ -20,7 +20,7 @@ import {
   type TechnicalMetrics,
 } from '@vivr/core'
 import { createLifecycle, createLogger, type Lifecycle, stdoutDestination, withTrace } from '@vivr/core/node'
-import { cloudwatchLogsInWorker, cloudwatchMetrics } from '@vivr/sink-cloudwatch'
+import { cloudwatchLogsInWorker, cloudwatchMetrics, SERVICE_ROLLUPS } from '@vivr/sink-cloudwatch'
 import { datadogMetrics } from '@vivr/sink-datadog'
 import { type PrometheusMetrics, prometheusMetrics } from '@vivr/sink-prometheus'
 import { type SentryLike, sentryReporter } from '@vivr/sink-sentry'
@@ -127,6 +127,8 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
           namespace: 'VIVR',
           dimensions: { service: config.service, environment: config.environment },
           destination: cloudwatch,
+          // The per-route and per-service sets ops/aws's dashboard and alarms (SLOs included) read.
+          rollups: SERVICE_ROLLUPS,
         })
       : undefined
   const everySink = multiMetrics(datadog, prometheus, ...(emf ? [emf] : []))
