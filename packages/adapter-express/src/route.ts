@@ -13,9 +13,11 @@ const MOUNT_PATH = Symbol.for('@vivr/adapter-express/mountPath')
 type Tracked = Request & { [ROUTE]?: unknown; [MOUNT_PATH]?: string }
 
 /**
- * `req.route` as an accessor that also records `req.baseUrl` whenever Express assigns it. One descriptor for
- * every request, so V8 shares the objects' shape (a closure per request costs some 30 times more), and plain
- * symbol properties (Reflect.get/set on these objects are slower still).
+ * `req.route` as an accessor that also records `req.baseUrl` whenever Express assigns it. Installed once, on the
+ * request prototype every app of one Express copy shares (`app.request`'s own prototype), so a request pays two
+ * symbol stores when a route matches and nothing else: defining it on each request cost some 2–8 µs and turned the
+ * request into a dictionary-mode object that every later property read in Express paid for. `req.route` is then
+ * no own property of the request (Express only assigns and reads it).
  */
 const TRACKED_ROUTE = {
   configurable: true,
@@ -29,6 +31,16 @@ const TRACKED_ROUTE = {
   },
 }
 
+const tracking = new WeakSet<object>()
+
+/** The prototype Express requests of this request's Express copy share: the one below `app.request`. */
+function sharedPrototype(req: Request): object | null {
+  const appRequest: unknown = Object.getPrototypeOf(req)
+  if (typeof appRequest !== 'object' || appRequest === null) return null
+  const shared: unknown = Object.getPrototypeOf(appRequest)
+  return typeof shared === 'object' && shared !== null && shared !== Object.prototype ? shared : null
+}
+
 /**
  * Makes `req.route` remember the mount path it matched under. Express assigns `req.route` when a route matches,
  * while `req.baseUrl` is still that route's router's mount path; it restores `req.baseUrl` as the request leaves
@@ -37,9 +49,24 @@ const TRACKED_ROUTE = {
  */
 export function trackRoute(req: Request): void {
   const tracked: Tracked = req
-  tracked[ROUTE] = req.route
-  tracked[MOUNT_PATH] = req.baseUrl ?? ''
-  Object.defineProperty(req, 'route', TRACKED_ROUTE)
+  if (Object.hasOwn(req, 'route')) {
+    // Already assigned as a plain field (observe() as route middleware before the accessor was installed, or
+    // something else defined it): this request gets an accessor of its own.
+    tracked[ROUTE] = req.route
+    tracked[MOUNT_PATH] = req.baseUrl ?? ''
+    Object.defineProperty(req, 'route', TRACKED_ROUTE)
+    return
+  }
+  const shared = sharedPrototype(req)
+  if (shared === null || !tracking.has(shared)) {
+    const target = shared ?? req
+    const own = Object.getOwnPropertyDescriptor(target, 'route')
+    if (own === undefined || own.configurable === true) Object.defineProperty(target, 'route', TRACKED_ROUTE)
+    if (shared !== null) tracking.add(shared)
+  }
+  // A route already matched above this middleware (observe() as route middleware): where it matched is now.
+  if (tracked[ROUTE] !== undefined && tracked[MOUNT_PATH] === undefined)
+    tracked[MOUNT_PATH] = req.baseUrl ?? ''
 }
 
 function segments(path: string): number {

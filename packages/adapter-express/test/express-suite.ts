@@ -337,6 +337,42 @@ export function describeExpressAdapter(name: string, { express, ownRouter, modul
         ])
       })
 
+      it('names the route of a mounted sub-app, and of observe() used as route middleware, on every request', async () => {
+        const counted = memoryMetrics()
+        const shop = express()
+        shop.get('/items/:sku', (_req, res) => {
+          res.json({ ok: true })
+        })
+        shop.get('/gone/:sku', (_req, _res, next) => next())
+        const app = express()
+        // Route middleware first: on the very first request `req.route` is assigned before observe() runs.
+        app.get('/direct/:id', observe({ metrics: counted }), (_req, res) => {
+          res.json({ ok: true })
+        })
+        app.use(observe({ metrics: counted }))
+        app.use('/shop', shop)
+        const server = await serve(app, { port: 0, host: '127.0.0.1' })
+        try {
+          const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+          for (const path of ['/direct/1', '/shop/items/a', '/direct/2', '/shop/gone/b', '/shop/items/c']) {
+            await (await fetch(`${base}${path}`)).arrayBuffer()
+          }
+          await settled()
+          expect(counted.find('http.requests').map((c) => `${c.tags?.route} ${c.tags?.status_code}`)).toEqual(
+            [
+              '/direct/:id 200',
+              '/shop/items/:sku 200',
+              '/direct/:id 200',
+              '/shop/gone/:sku 404',
+              '/shop/items/:sku 200',
+            ],
+          )
+        } finally {
+          server.closeAllConnections()
+          await new Promise((resolve) => server.close(resolve))
+        }
+      })
+
       it('works without a reporter: logs the error and answers { error, requestId }', async () => {
         const quiet = memoryLogger()
         const app = express()
