@@ -117,8 +117,11 @@ const VOCABULARY_UNITS: Readonly<Record<MetricUnit, string>> = {
   currency: 'None',
 }
 
-/** The CloudWatch unit: the vocabulary's for the kit's own metrics (`health.check.latency` is in ms), else by kind. */
-function unitOf(kind: MetricKind, name: string): string {
+/**
+ * The CloudWatch unit this sink writes a metric with: the vocabulary's for the kit's own metrics
+ * (`health.check.latency` is in ms), else by kind. An alarm that names a unit must name this one.
+ */
+export function emfUnit(kind: MetricKind, name: string): string {
   const unit = METRICS.get(name)?.unit
   return unit === undefined ? UNITS[kind] : VOCABULARY_UNITS[unit]
 }
@@ -358,7 +361,7 @@ export function cloudwatchMetrics(options: CloudWatchMetricsOptions = {}): Metri
         directive = { Namespace: namespace, Dimensions: m.dimensionSets, Metrics: [] }
         directives.set(key, directive)
       }
-      directive.Metrics.push({ Name: m.name, Unit: unitOf(m.kind, m.name) })
+      directive.Metrics.push({ Name: m.name, Unit: emfUnit(m.kind, m.name) })
     }
     const document: Record<string, unknown> = {
       _aws: {

@@ -2,7 +2,7 @@
 export type { ShutdownRegistry } from '@vivr/core'
 export type { ClientOptions } from './client.js'
 export type { CloudWatchMetricsOptions, EmfRollup } from './emf.js'
-export { cloudwatchMetrics, SERVICE_ROLLUPS } from './emf.js'
+export { cloudwatchMetrics, emfUnit, SERVICE_ROLLUPS } from './emf.js'
 export type { EnsureLogGroupOptions } from './ensure-log-group.js'
 export { ensureLogGroup } from './ensure-log-group.js'
 export type { CloudWatchLogsWorkerOptions } from './in-worker.js'

@@ -2,7 +2,7 @@ import { httpTags, METRIC, OptionError, TAG } from '@vivr/core'
 import { recordHttpRequest } from '@vivr/core/node'
 import { type EmfMetric, extractEmfMetrics } from '@vivr/testkit'
 import { describe, expect, it } from 'vitest'
-import { type CloudWatchMetricsOptions, cloudwatchMetrics, SERVICE_ROLLUPS } from '../src/index.js'
+import { type CloudWatchMetricsOptions, cloudwatchMetrics, emfUnit, SERVICE_ROLLUPS } from '../src/index.js'
 
 // The `rollups` option: extra dimension sets in the same record, read back the way CloudWatch extracts them.
 
@@ -145,5 +145,24 @@ describe('cloudwatchMetrics rollups', () => {
       cloudwatchMetrics({ dimensions: { service: 'a', environment: 'b' }, rollups: rollups as never })
     expect(create).toThrow(OptionError)
     expect(create).toThrow(`Invalid option ${option}:`)
+  })
+})
+
+describe('emfUnit', () => {
+  it('is the unit the sink writes: the vocabulary’s for kit metrics, else by kind', async () => {
+    const { metrics } = await emitted({}, (sink) => {
+      sink.gauge(METRIC.healthCheckLatency, 12)
+      sink.gauge(METRIC.rss, 1)
+      sink.increment(METRIC.gcPause, 0.5)
+      sink.timing('custom.timing', 3)
+      sink.gauge('custom.gauge', 3)
+    })
+    expect(metrics).toHaveLength(5)
+    for (const m of metrics) {
+      const kind = m.name === 'custom.timing' ? 'timing' : m.name === METRIC.gcPause ? 'increment' : 'gauge'
+      expect(emfUnit(kind, m.name), m.name).toBe(m.unit)
+    }
+    expect(emfUnit('gauge', METRIC.healthCheckLatency)).toBe('Milliseconds')
+    expect(emfUnit('increment', METRIC.gcPause)).toBe('Seconds')
   })
 })
