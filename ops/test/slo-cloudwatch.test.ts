@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { recordHttpRequest } from '@vivr/core/node'
-import { cloudwatchMetrics } from '@vivr/sink-cloudwatch'
+import { cloudwatchMetrics, SERVICE_ROLLUPS } from '@vivr/sink-cloudwatch'
 import { type EmfMetric, parseEmf } from '@vivr/testkit'
 import { describe, expect, it } from 'vitest'
 import { alarmIds, logicalId } from '../slo/cloudwatch.js'
-import { withSloRollups } from '../slo/emf-rollup.js'
 import { objectives } from '../slo/objectives.js'
 import { BURN_RATE_ALERTS, type Slo, WINDOWS } from '../slo/spec.js'
 import { opsPath, readOpsYaml } from './support/tools.js'
@@ -118,7 +117,7 @@ describe('ops/slo/generated/cloudwatch-alarms.yml', () => {
   )
 })
 
-/** The EMF lines a kit app writes for some requests, with or without the rollup wrapper. */
+/** The EMF lines a kit app writes for some requests, with or without the sink's SERVICE_ROLLUPS. */
 async function emfFor(slo: Slo, rollups: boolean, batches: number): Promise<EmfMetric[]> {
   const lines: string[] = []
   const sink = cloudwatchMetrics({
@@ -126,8 +125,9 @@ async function emfFor(slo: Slo, rollups: boolean, batches: number): Promise<EmfM
     dimensions: { service: slo.service, environment: 'production' },
     destination: { write: (line) => lines.push(line) },
     flushIntervalMs: 0,
+    ...(rollups && { rollups: SERVICE_ROLLUPS }),
   })
-  const metrics = rollups ? withSloRollups(sink) : sink
+  const metrics = sink
   const route = slo.route ?? '/products/[slug]'
   // What an adapter records, per batch of 5: three fast 200s, one slow 200, one 503.
   for (let batch = 0; batch < batches; batch++) {
@@ -169,7 +169,7 @@ function statistic(values: number[], stat: string): number {
   throw new Error(`statistic ${stat} not modelled`)
 }
 
-describe('the alarms read the EMF that @vivr/sink-cloudwatch writes (with withSloRollups)', () => {
+describe('the alarms read the EMF that @vivr/sink-cloudwatch writes (with rollups: SERVICE_ROLLUPS)', () => {
   it.each(objectives.map((slo) => [slo.name, slo] as const))(
     '%s: every alarm input is an emitted metric, and the expression gives the burn rate (0 below the guard)',
     async (_, slo) => {
@@ -202,7 +202,7 @@ function burnRate(alarm: Resource, emitted: EmfMetric[], bare: EmfMetric[]): num
       found.length,
       `${stat.Metric.MetricName} ${JSON.stringify(stat.Metric.Dimensions)}`,
     ).toBeGreaterThan(0)
-    // Without the wrapper the sink writes every tag as a dimension: nothing matches.
+    // Without the rollups the sink writes every tag as a dimension: nothing matches.
     expect(matching(bare, stat)).toEqual([])
     if (stat.Stat.startsWith('PR')) expect(found[0]!.unit).toBe('Milliseconds')
     inputs[query.Id] = statistic(
