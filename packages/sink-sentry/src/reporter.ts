@@ -6,6 +6,7 @@ import {
   type TraceSource,
 } from '@vivr/core'
 import { durationOption } from '@vivr/core/internal'
+import { readableBySdk } from './readable.js'
 import { activeSentrySpan, readTrace, traceOption } from './trace.js'
 import type { NextErrorContextLike, NextRequestLike, SentryCaptureContext, SentryLike } from './types.js'
 
@@ -73,7 +74,7 @@ export function sentryReporter(sentry: SentryLike, options: SentryReporterOption
         if (context?.level) captureContext.level = context.level
         const trace = eventTrace()
         if (trace) captureContext.contexts = { trace: { trace_id: trace.traceId, span_id: trace.spanId } }
-        const eventId = sentry.captureException(error, captureContext)
+        const eventId = sentry.captureException(readableBySdk(error), captureContext)
         return typeof eventId === 'string' && eventId !== '' ? eventId : undefined
       } catch {
         return undefined
@@ -86,12 +87,13 @@ export function sentryReporter(sentry: SentryLike, options: SentryReporterOption
   if (typeof sentry.captureRequestError === 'function') {
     reporter.captureRequestError = (error, request, context) => {
       try {
+        const readable = readableBySdk(error)
         const trace = typeof sentry.withScope === 'function' ? eventTrace() : undefined
-        if (trace === undefined) sentry.captureRequestError?.(error, request, context)
+        if (trace === undefined) sentry.captureRequestError?.(readable, request, context)
         else {
           sentry.withScope?.((scope) => {
             scope.setContext('trace', { trace_id: trace.traceId, span_id: trace.spanId })
-            sentry.captureRequestError?.(error, request, context)
+            sentry.captureRequestError?.(readable, request, context)
           })
         }
       } catch {

@@ -64,7 +64,7 @@ export function describeErrorReporterContract(
       })
     })
 
-    it('never throws, whatever is thrown at it', async () => {
+    it('never throws, whatever is thrown at it, and keeps delivering', async () => {
       await withHarness(async (h, token) => {
         const circular: Record<string, unknown> = { message: `circular ${token}` }
         circular.self = circular
@@ -73,8 +73,25 @@ export function describeErrorReporterContract(
           undefined,
           null,
           42,
+          10n,
           circular,
           { nested: { deep: token } },
+          // Values a backend's SDK may fail to read (and, @sentry/node 8–11, stop settling its flush over).
+          Symbol(`symbol ${token}`),
+          Object.assign(new Error(`numeric stack ${token}`), { stack: 42 }),
+          Object.defineProperty(new Error(`odd ${token}`), 'message', {
+            get() {
+              throw new Error('message getter')
+            },
+          }),
+          Object.defineProperty({}, 'boom', {
+            enumerable: true,
+            get() {
+              throw new Error('getter')
+            },
+          }),
+          throwingProxy(),
+          new Error(`hostile cause ${token}`, { cause: throwingProxy() }),
         ]
         for (const value of odd) {
           expect(() => h.reporter.captureException(value, { extra: { value } })).not.toThrow()
@@ -85,8 +102,28 @@ export function describeErrorReporterContract(
             extra: { circular, big: 'x'.repeat(100_000) },
           }),
         ).not.toThrow()
+        h.reporter.captureException(new Error(`after the odd ones ${token}`))
         await expect(h.reporter.flush?.(5000) ?? Promise.resolve(true)).resolves.toBe(true)
+        expect(mine(await h.received(), `after the odd ones ${token}`)).toHaveLength(1)
       })
     })
   })
+}
+
+/** A Proxy whose every trap throws (hostile.ts has one too, but loads fast-check, which this file must not). */
+function throwingProxy(): object {
+  const trap = () => {
+    throw new Error('hostile trap')
+  }
+  return new Proxy(
+    {},
+    {
+      get: trap,
+      has: trap,
+      ownKeys: trap,
+      getOwnPropertyDescriptor: trap,
+      getPrototypeOf: trap,
+      apply: trap,
+    },
+  )
 }
