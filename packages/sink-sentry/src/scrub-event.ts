@@ -1,7 +1,12 @@
 import { createSanitizer, REDACTED, scrubSecrets, sensitiveKeyMatcher } from '@vivr/core'
 
-/** A single text of the event (a message, a stack line) is masked whole, never cut: Sentry bounds its own fields. */
-const NO_LIMIT = Number.MAX_SAFE_INTEGER
+/**
+ * A single text of the event (a message, an exception value, a stack line) is masked and kept up to 64 KiB: far
+ * past what Sentry stores of a message, so nothing it would show is lost, while the cost of masking stays bounded
+ * (the SDK sets no limit of its own unless `maxValueLength` is given: a 10 MB message would block the event loop
+ * for seconds).
+ */
+const MAX_TEXT_LENGTH = 64 * 1024
 
 /** Top-level fields the SDK fills with identifiers and versions, or uses internally and never sends: kept as they are. */
 const KEPT = new Set([
@@ -49,7 +54,7 @@ function define(out: Record<string, unknown>, key: string, value: unknown): void
 export function createEventScrubber(): (event: object) => void {
   const sanitize = createSanitizer()
   const isSensitive = sensitiveKeyMatcher()
-  const text = (value: string) => scrubSecrets(value, NO_LIMIT)
+  const text = (value: string) => scrubSecrets(value, MAX_TEXT_LENGTH)
 
   /** Any value: a string is masked, anything else becomes sanitized plain data. */
   const clean: Cleaner = (value) => {

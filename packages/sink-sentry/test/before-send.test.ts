@@ -1,4 +1,5 @@
 import { OptionError, REDACTED } from '@vivr/core'
+import { QUADRATIC_TEXT_UNITS } from '@vivr/testkit/hostile'
 import { describe, expect, it } from 'vitest'
 import { createBeforeSend, type SentryEventLike, sentryOptions, sentryReporter } from '../src/index.js'
 
@@ -154,6 +155,18 @@ describe('createBeforeSend: redaction and scrubbing', () => {
     const long = `stack ${'x'.repeat(5000)}`
     const event = createBeforeSend({ environment: 'test' })(errorEvent(long))!
     expect(event.exception?.values?.[0]?.value).toBe(long)
+  })
+
+  it('masks a 10 MB message of the worst shapes in bounded time, keeping its first 64 KiB', () => {
+    const beforeSend = createBeforeSend({ environment: 'test' })
+    for (const unit of QUADRATIC_TEXT_UNITS) {
+      const huge = unit.repeat(Math.ceil((10 * 1024 * 1024) / unit.length))
+      const started = performance.now()
+      const event = beforeSend(errorEvent(huge))!
+      // Generous for a loaded machine; unbounded, the worst shape takes seconds.
+      expect(performance.now() - started, unit).toBeLessThan(500)
+      expect(event.exception?.values?.[0]?.value?.length, unit).toBeLessThanOrEqual(64 * 1024)
+    }
   })
 
   it('drops the event rather than send it unscrubbed when something inside fails', () => {
