@@ -3,7 +3,7 @@
 export type { RuntimeMetrics, RuntimeMetricsOptions } from './node/runtime-metrics.js'
 export { runtimeMetrics } from './node/runtime-metrics.js'
 export type { ServeOptions } from './node/serve.js'
-export { serve } from './node/serve.js'
+export { closeGracefully, serve } from './node/serve.js'
 export type { OtelSpanContext, OtelTraceApi, TraceParent, TraceSourceOptions } from './node/trace-context.js'
 export {
   currentTrace,

@@ -37,7 +37,13 @@ export async function serve(app: RequestListener, options: ServeOptions = {}): P
   return server
 }
 
-function closeGracefully(server: Server): Promise<void> {
+/**
+ * Stops accepting connections and resolves once in-flight requests have finished; idle keep-alive sockets close at
+ * once, and are swept every 50 ms as more go idle. What `serve` registers as `http server`; for a server someone
+ * else created (Next.js's), register it yourself with a bound: `lifecycle.onShutdown('http server', () =>
+ * closeGracefully(server), { timeoutMs })`.
+ */
+export function closeGracefully(server: Server): Promise<void> {
   return new Promise<void>((resolve) => {
     // A keep-alive socket whose response finishes after close() turns idle later: sweep until the server closes.
     const sweep = setInterval(() => server.closeIdleConnections(), 50)
