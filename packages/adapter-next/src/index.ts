@@ -1,3 +1,5 @@
+export type { DrainNextServerOptions } from './drain.js'
+export { drainNextServer } from './drain.js'
 export {
   createHealthRoute,
   createLiveRoute,

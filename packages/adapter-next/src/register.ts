@@ -8,6 +8,7 @@ import {
 } from '@vivr/core'
 import { durationOption, neverThrows } from '@vivr/core/internal'
 import { createLifecycle, createLogger, type Lifecycle } from '@vivr/core/node'
+import { drainNextServer } from './drain.js'
 import { getObservability, type Observability, registerOnce } from './registry.js'
 import { type CountNextRequestsOptions, countNextRequests, countRequestsOption } from './request-spans.js'
 
@@ -64,8 +65,9 @@ export interface RegisterOptions {
    * Graceful shutdown under `next start`, which on its own exits 143 at once on SIGTERM. Needs
    * `NEXT_MANUAL_SIG_HANDLE=1` in the environment of `next start` (Next.js then leaves the signals to us); without
    * it, register() logs a warning and installs nothing. On SIGTERM/SIGINT: readiness answers 503, the drain delay
-   * passes, hooks run (yours from `getObservability().lifecycle.onShutdown`, then the metric sinks closed and
-   * the reporter flushed), logs flushed, exit 0 (1 past `timeoutMs`). core's `createLifecycle`.
+   * passes, Next.js's server closes (in-flight requests finish, idle keep-alive connections close: drainNextServer),
+   * hooks run (yours from `getObservability().lifecycle.onShutdown`, then the metric sinks closed and the reporter
+   * flushed), logs flushed, exit 0 (1 past `timeoutMs`). core's `createLifecycle`.
    */
   shutdown?: ShutdownOptions
 }
@@ -77,6 +79,8 @@ export interface ShutdownOptions {
   drainDelayMs?: number
   /** Upper bound for the whole shutdown; past it the process exits with 1. @default 30000 */
   timeoutMs?: number
+  /** How long in-flight requests get once Next.js's server stops accepting (drainNextServer). @default 10000 */
+  closeTimeoutMs?: number
 }
 
 /**
@@ -109,6 +113,7 @@ export function registerObservability(options: RegisterOptions = {}) {
     }
     durationOption('shutdown.drainDelayMs', shutdown.drainDelayMs)
     durationOption('shutdown.timeoutMs', shutdown.timeoutMs, { allowZero: false })
+    durationOption('shutdown.closeTimeoutMs', shutdown.closeTimeoutMs, { allowZero: false })
   }
 
   async function setup(): Promise<Observability> {
@@ -191,6 +196,8 @@ function gracefulShutdown(
     lifecycle.onShutdown('error reporter', () => reporter.flush?.(2000), { timeoutMs: 3000 })
   }
   lifecycle.onShutdown('metrics', () => (metrics.close ?? metrics.flush)?.call(metrics))
+  // Next.js's server, registered at its first request: it closes first, requests finish before anything else.
+  drainNextServer(lifecycle, { closeTimeoutMs: options.closeTimeoutMs })
   return lifecycle
 }
 

@@ -14,6 +14,11 @@ export const { register, onRequestError } = registerObservability({
   countRequests: true,
   metrics: async () => {
     const { datadogMetrics } = await import('@vivr/sink-datadog')
-    return datadogMetrics({ service: 'fixture-web', flushIntervalMs: 50 })
+    return datadogMetrics({
+      service: 'fixture-web',
+      flushIntervalMs: Number(process.env.DD_FLUSH_INTERVAL_MS ?? 50),
+    })
   },
+  // Drains under NEXT_MANUAL_SIG_HANDLE=1 (test/drain.integration.test.ts); without it, a warning and Next's exit.
+  shutdown: { health, drainDelayMs: Number(process.env.DRAIN_DELAY_MS ?? 5000) },
 })

@@ -1,6 +1,7 @@
 import { withSentryConfig } from '@sentry/nextjs/config'
 import type { NextConfig } from 'next'
 
-const config: NextConfig = { reactStrictMode: true, poweredByHeader: false }
+// Standalone too: one build serves both `next start` and `node .next/standalone/.../server.js`.
+const config: NextConfig = { reactStrictMode: true, poweredByHeader: false, output: 'standalone' }
 
 export default withSentryConfig(config, { silent: true, telemetry: false, sourcemaps: { disable: true } })
