@@ -1,15 +1,11 @@
-import {
+import type {
   CloudWatchLogsClient,
-  type CloudWatchLogsClientConfig,
-  CreateLogGroupCommand,
-  type CreateLogGroupCommandInput,
-  CreateLogStreamCommand,
-  type CreateLogStreamCommandInput,
-  PutLogEventsCommand,
-  type PutLogEventsCommandInput,
-  type PutLogEventsCommandOutput,
-  PutRetentionPolicyCommand,
-  type PutRetentionPolicyCommandInput,
+  CloudWatchLogsClientConfig,
+  CreateLogGroupCommandInput,
+  CreateLogStreamCommandInput,
+  PutLogEventsCommandInput,
+  PutLogEventsCommandOutput,
+  PutRetentionPolicyCommandInput,
 } from '@aws-sdk/client-cloudwatch-logs'
 import { OptionError } from '@vivr/core'
 import { readEnv } from '@vivr/core/internal'
@@ -36,22 +32,35 @@ export function checkClientOptions(options: ClientOptions): void {
   }
 }
 
+type Sdk = typeof import('@aws-sdk/client-cloudwatch-logs')
+let sdk: Promise<Sdk> | undefined
+
+/**
+ * The AWS SDK, imported on first use: importing this package costs nothing of it (the SDK is most of a cold
+ * start's import time; `npm run bench -- cold`), and a process that never ships a line never loads it.
+ */
+export function loadSdk(): Promise<Sdk> {
+  sdk ??= import('@aws-sdk/client-cloudwatch-logs')
+  return sdk
+}
+
+/** The client configuration this package builds from the options (an empty AWS_REGION counts as unset). */
+function clientConfig(
+  options: ClientOptions,
+  defaults: Partial<CloudWatchLogsClientConfig>,
+): CloudWatchLogsClientConfig {
+  const region = options.region ?? options.clientConfig?.region ?? (readEnv('AWS_REGION') || undefined)
+  return { ...defaults, ...options.clientConfig, ...(region === undefined ? {} : { region }) }
+}
+
 /** The injected client, or one built from the options (`owned: true`: the caller must destroy it). */
-export function resolveClient(
+export async function resolveClient(
   options: ClientOptions,
   defaults: Partial<CloudWatchLogsClientConfig> = {},
-): { client: CloudWatchLogsClient; owned: boolean } {
+): Promise<{ client: CloudWatchLogsClient; owned: boolean }> {
   if (options.client) return { client: options.client, owned: false }
-  // An empty AWS_REGION counts as unset (the SDK's own lookup runs), as everywhere in the kit.
-  const region = options.region ?? options.clientConfig?.region ?? (readEnv('AWS_REGION') || undefined)
-  return {
-    client: new CloudWatchLogsClient({
-      ...defaults,
-      ...options.clientConfig,
-      ...(region === undefined ? {} : { region }),
-    }),
-    owned: true,
-  }
+  const { CloudWatchLogsClient } = await loadSdk()
+  return { client: new CloudWatchLogsClient(clientConfig(options, defaults)), owned: true }
 }
 
 /**
@@ -65,13 +74,48 @@ export interface LogsApi {
   putRetentionPolicy(input: PutRetentionPolicyCommandInput, abortSignal: AbortSignal): Promise<unknown>
 }
 
-/** {@link LogsApi} over an SDK client. */
-export function logsApi(client: CloudWatchLogsClient): LogsApi {
+/**
+ * {@link LogsApi} over the injected client or one built on the first call, once the SDK has loaded. `destroy`
+ * releases a client this built (its sockets); a call after it fails.
+ */
+export function lazyLogsApi(
+  options: ClientOptions,
+  defaults: Partial<CloudWatchLogsClientConfig> = {},
+): { api: LogsApi; destroy(): void } {
+  let client: Promise<{ client: CloudWatchLogsClient; owned: boolean }> | undefined
+  let destroyed = false
+  const ready = async () => {
+    if (destroyed) throw new Error('the CloudWatch Logs client was closed')
+    client ??= resolveClient(options, defaults)
+    return { sdk: await loadSdk(), client: (await client).client }
+  }
   return {
-    putLogEvents: (input, abortSignal) => client.send(new PutLogEventsCommand(input), { abortSignal }),
-    createLogStream: (input, abortSignal) => client.send(new CreateLogStreamCommand(input), { abortSignal }),
-    createLogGroup: (input, abortSignal) => client.send(new CreateLogGroupCommand(input), { abortSignal }),
-    putRetentionPolicy: (input, abortSignal) =>
-      client.send(new PutRetentionPolicyCommand(input), { abortSignal }),
+    api: {
+      async putLogEvents(input, abortSignal) {
+        const { sdk, client } = await ready()
+        return client.send(new sdk.PutLogEventsCommand(input), { abortSignal })
+      },
+      async createLogStream(input, abortSignal) {
+        const { sdk, client } = await ready()
+        return client.send(new sdk.CreateLogStreamCommand(input), { abortSignal })
+      },
+      async createLogGroup(input, abortSignal) {
+        const { sdk, client } = await ready()
+        return client.send(new sdk.CreateLogGroupCommand(input), { abortSignal })
+      },
+      async putRetentionPolicy(input, abortSignal) {
+        const { sdk, client } = await ready()
+        return client.send(new sdk.PutRetentionPolicyCommand(input), { abortSignal })
+      },
+    },
+    destroy() {
+      destroyed = true
+      client?.then(
+        (built) => {
+          if (built.owned) built.client.destroy()
+        },
+        () => {},
+      )
+    },
   }
 }

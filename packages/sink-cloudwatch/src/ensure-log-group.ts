@@ -1,5 +1,4 @@
-import { CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs'
-import { type ClientOptions, checkClientOptions, type LogsApi, resolveClient } from './client.js'
+import { type ClientOptions, checkClientOptions, type LogsApi, loadSdk, resolveClient } from './client.js'
 import { errorName } from './failures.js'
 import { LOG_GROUP_NAME, requiredString, retentionInDays } from './validate.js'
 
@@ -23,7 +22,8 @@ export async function ensureLogGroup(options: EnsureLogGroupOptions): Promise<{ 
   )
   const retention = retentionInDays('retentionInDays', options.retentionInDays) ?? 30
   checkClientOptions(options)
-  const { client, owned } = resolveClient(options)
+  const { CreateLogGroupCommand, PutRetentionPolicyCommand } = await loadSdk()
+  const { client, owned } = await resolveClient(options)
   try {
     let created = true
     try {

@@ -1,6 +1,6 @@
 import { type LogDestination, messageOf, scrubSecrets, type TimerHandle } from '@vivr/core'
 import { createAccounting } from './accounting.js'
-import { logsApi, resolveClient } from './client.js'
+import { lazyLogsApi } from './client.js'
 import { type Batch, createEventQueue } from './event-queue.js'
 import { eventMessage } from './fit-line.js'
 import { EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './limits.js'
@@ -48,7 +48,7 @@ export interface CloudWatchLogsDestination extends LogDestination {
 export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDestination {
   const settings = resolveLogsOptions(options)
   const { logGroupName, maxBufferBytes, flushIntervalMs, flushTimeoutMs, clock } = settings
-  const { client, owned } = resolveClient(options, { maxAttempts: 1 })
+  const client = lazyLogsApi(options, { maxAttempts: 1 })
 
   const fixedStream = settings.logStreamName
   const streamFor = fixedStream === undefined ? dailyStreamNamer(settings.instanceId) : () => fixedStream
@@ -59,7 +59,7 @@ export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDe
   const held = () => queue.bytes + (inflight?.bytes ?? 0)
   const lastSeq = () => queue.headSeq + queue.length - 1
   const sender = createSender({
-    api: logsApi(client),
+    api: client.api,
     logGroupName,
     createIfMissing: settings.createIfMissing,
     retentionInDays: settings.retentionInDays,
@@ -200,7 +200,7 @@ export function cloudwatchLogs(options: CloudWatchLogsOptions): CloudWatchLogsDe
     }
     accounting.close()
     waiters.wake()
-    if (owned) client.destroy()
+    client.destroy()
   }
 
   const destination: CloudWatchLogsDestination = {
