@@ -1,14 +1,22 @@
 // A new user's Express 5 service, written by following adapter-express's README literally (plus sink-prometheus's
 // `/metrics` handler from its README), installed from the packed tarballs into fresh projects outside the
-// repository — once as ESM, once as CommonJS — and run as a real process. Then a TypeScript project that imports
+// repository with the README's own `npm install` lines — once as ESM without Sentry (the required lines only:
+// `errorHandler({ logger })`), once as CommonJS with the optional Sentry line (`@sentry/node` installed, never
+// initialized, no DSN: the error body's requestId must still be the request's id) — and run as a real process. Then a TypeScript project that imports
 // every package's main entry and type-checks under `node16` and `bundler` resolution, with the newest TypeScript
 // and with 5.x, which is what catches a tarball whose `exports` or `.d.ts` files are broken.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { unusedPort } from '@vivr/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshProject, npmInstallAsync, type PackedPackages, packAll } from './support/pack.js'
+import {
+  freshProject,
+  npmInstallAsync,
+  type PackedPackages,
+  packAll,
+  readmeInstallLines,
+} from './support/pack.js'
 
 /** The README's defaults: the lifecycle's drain delay, and the bound on everything after it in this service. */
 const DRAIN_DELAY_MS = 5000
@@ -18,9 +26,12 @@ const EXIT_AFTER_DRAIN_MS = 3000
 const CHECKS = `const database = defineCheck({ name: 'database', tags: ['ready'], timeoutMs: 500, run: async () => 'PONG' })
 const payment = defineCheck({ name: 'payment', critical: false, cacheTtlMs: 60_000, run: async () => ({ status: 'ok' }) })`
 
-/** adapter-express's usage block, with Prometheus beside Datadog as core's README combines them. */
-const SERVICE = `const logger = createLogger({ service: 'vivr-api' })
-const prometheus = prometheusMetrics({ defaultMetrics: true })
+/**
+ * adapter-express's usage block, with Prometheus beside Datadog as core's README combines them; with Sentry, the
+ * README's `reporter` (the SDK is imported, never initialized: no DSN), without it `errorHandler({ logger })`.
+ */
+const service = (sentry: boolean) => `const logger = createLogger({ service: 'vivr-api' })
+${sentry ? 'const reporter = sentryReporter(Sentry)\n' : ''}const prometheus = prometheusMetrics({ defaultMetrics: true })
 const metrics = multiMetrics(datadogMetrics({ service: 'vivr-api' }), prometheus)
 ${CHECKS}
 const health = createHealth({ checks: [database, payment] })
@@ -40,7 +51,7 @@ app.get('/products/:id', (req, res) => {
 app.post('/orders', async () => {
   throw new Error('Database connection lost')
 })
-app.use(errorHandler({ logger })) // last
+app.use(errorHandler({ ${sentry ? 'reporter, ' : ''}logger })) // last
 `
 
 const ESM_SERVICE = `import express from 'express'
@@ -50,7 +61,7 @@ import { errorHandler, healthRoutes, observe, serve } from '@vivr/adapter-expres
 import { datadogMetrics } from '@vivr/sink-datadog'
 import { prometheusMetrics } from '@vivr/sink-prometheus'
 
-${SERVICE}
+${service(false)}
 await serve(app, { port: Number(process.env.PORT), lifecycle })
 `
 
@@ -60,8 +71,10 @@ const { createLifecycle, createLogger } = require('@vivr/core/node')
 const { errorHandler, healthRoutes, observe, serve } = require('@vivr/adapter-express')
 const { datadogMetrics } = require('@vivr/sink-datadog')
 const { prometheusMetrics } = require('@vivr/sink-prometheus')
+const { sentryReporter } = require('@vivr/sink-sentry')
+const Sentry = require('@sentry/node')
 
-${SERVICE}
+${service(true)}
 serve(app, { port: Number(process.env.PORT), lifecycle }).catch((error) => {
   logger.error('could not listen', error)
   process.exitCode = 1
@@ -208,16 +221,28 @@ async function expressService(kind: 'esm' | 'cjs'): Promise<Service> {
   const file = 'server.js'
   writeFileSync(join(dir, file), kind === 'esm' ? ESM_SERVICE : CJS_SERVICE)
   const { tarballs } = packed
+  // The README's install lines (the adapter's, the metric sink's, and for CJS the optional Sentry one) and
+  // sink-prometheus's; each @vivr package from its tarball, anything else from the registry as written.
+  const names = [
+    ...installLine(ADAPTER_README, '@vivr/adapter-express'),
+    ...installLine(ADAPTER_README, '@vivr/sink-datadog'),
+    ...(kind === 'cjs' ? installLine(ADAPTER_README, '@sentry/node') : []),
+    ...installLine('packages/sink-prometheus/README.md', '@vivr/sink-prometheus'),
+  ]
+  const specs = [...new Set(names)].map((name) => {
+    if (!name.startsWith('@vivr/')) return name
+    const tarball = tarballs[name]
+    if (!tarball) throw new Error(`no tarball for ${name}`)
+    return tarball
+  })
   const started = performance.now()
-  // adapter-express's and sink-prometheus's install lines (Sentry left out: the README makes the reporter optional).
-  await npmInstallAsync(dir, [
-    tarballs['@vivr/adapter-express'] ?? '',
-    tarballs['@vivr/core'] ?? '',
-    tarballs['@vivr/sink-prometheus'] ?? '',
-    tarballs['@vivr/sink-datadog'] ?? '',
-    'express@5',
-  ])
+  await npmInstallAsync(dir, specs)
   const installMs = performance.now() - started
+  const expressVersion = JSON.parse(
+    readFileSync(join(dir, 'node_modules/express/package.json'), 'utf8'),
+  ).version
+  if (!String(expressVersion).startsWith('5.'))
+    throw new Error(`the README's express installed ${expressVersion}`)
   const port = await unusedPort()
   // A clean environment, as a user's shell would give: nothing of vitest's or npm's.
   const child = spawn(process.execPath, [file], {
@@ -271,6 +296,15 @@ async function expressService(kind: 'esm' | 'cjs'): Promise<Service> {
     `[outside/express ${kind}] npm install of the tarballs → first working endpoint: ${(firstEndpointMs / 1000).toFixed(1)} s (install ${(installMs / 1000).toFixed(1)} s)`,
   )
   return { url, child, exited, logs, stderr: () => stderr, installMs, firstEndpointMs }
+}
+
+const ADAPTER_README = 'packages/adapter-express/README.md'
+
+/** The words of `readme`'s `npm install` line that installs `name`; throws when the README has none. */
+function installLine(readme: string, name: string): string[] {
+  const line = readmeInstallLines(readme).find(({ specs }) => specs.includes(name))
+  if (!line) throw new Error(`${readme} has no npm install line for ${name}`)
+  return line.specs
 }
 
 /** Every tarball, the peers npm installs with them, testkit's README line, and two TypeScript majors. */
@@ -366,7 +400,8 @@ afterAll(async () => {
 }, 120_000)
 
 function describeService(kind: 'esm' | 'cjs', ready: () => Promise<Service>) {
-  describe(`an Express 5 service from the README (${kind === 'esm' ? 'ESM' : 'CommonJS'})`, () => {
+  const name = kind === 'esm' ? 'ESM, no reporter' : 'CommonJS, Sentry installed without a DSN'
+  describe(`an Express 5 service from the README (${name})`, () => {
     let service: Service
     beforeAll(async () => {
       service = await ready()
@@ -453,6 +488,11 @@ function describeService(kind: 'esm' | 'cjs', ready: () => Promise<Service>) {
         service.logs.find((line) => line.level === 'ERROR' && line.requestId === 'order-7f3a'),
       )
       expect(logged).toMatchObject({ error: { name: 'Error', message: 'Database connection lost' } })
+      if (kind === 'cjs') {
+        // Sentry made an event id: it is in the log line, and neither in the body nor the header.
+        expect(logged.eventId).toMatch(/^[0-9a-f]{32}$/)
+        expect(logged.eventId).not.toBe('order-7f3a')
+      } else expect(logged).not.toHaveProperty('eventId')
       await poll(5000, 'the 500s on /metrics', async () => {
         const all = samples(await (await get(`${service.url}/metrics`)).text())
         const failed = all.find(

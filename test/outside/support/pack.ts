@@ -90,3 +90,22 @@ export function npmInstallAsync(
     )
   })
 }
+
+/**
+ * The `npm install` lines of a README's ```bash blocks, each as its words without the comment after `#`
+ * (`{ specs: ['@vivr/adapter-express', '@vivr/core', 'express'], comment: '' }`), so a suite installs what the
+ * README tells a user to install, and fails when a line it relies on is gone.
+ */
+export function readmeInstallLines(readme: string): Array<{ specs: string[]; comment: string }> {
+  const text = readFileSync(join(REPO, readme), 'utf8')
+  const lines: Array<{ specs: string[]; comment: string }> = []
+  for (const [, block] of text.matchAll(/^```(?:bash|sh)\n([\s\S]*?)^```$/gm)) {
+    for (const line of (block ?? '').split('\n')) {
+      const match = /^npm (?:install|i) ([^#]*)(?:#\s*(.*))?$/.exec(line.trim())
+      if (!match) continue
+      const specs = (match[1] ?? '').split(/\s+/).filter((word) => word !== '' && !word.startsWith('-'))
+      lines.push({ specs, comment: (match[2] ?? '').trim() })
+    }
+  }
+  return lines
+}
