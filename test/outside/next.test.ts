@@ -1,6 +1,7 @@
 // A new user's Next.js 16 app, written by following adapter-next's README (and sink-prometheus's for /api/metrics)
-// literally, installed from the packed tarballs in a fresh project outside the repository, then `next build` and
-// `next start`. What it proves: one health / one metrics registry per process whatever Next.js bundles, the
+// literally, installed from the packed tarballs in a fresh project outside the repository, then built twice — with
+// `next build` (Turbopack, Next.js 16's default) and with `next build --webpack` — each run with `next start`.
+// What it proves: one health / one metrics registry per process whichever bundler built it, the
 // README's code builds and type-checks, Sentry and the other sinks are not needed, and SIGTERM drains and exits 0.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -99,182 +100,218 @@ export const runtime = 'nodejs'
 
 // The test runner's NODE_ENV=test must not reach `next build` or the server.
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' }
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
-describe('outside user: a Next.js 16 app from the READMEs, installed from the tarballs', {
-  timeout: 60_000,
-}, () => {
-  let dir: string
-  let tarballDir: string
-  let inventory: Server
-  let child: ChildProcess | undefined
-  let exited: Promise<number | null>
-  let base: string
-  let output = ''
-  const logs: Array<Record<string, unknown>> = []
+// One install of the tarballs, shared by the builds below (each bundler builds the same project in turn).
+let dir: string
+let tarballDir: string
+let inventory: Server
+let installStarted = 0
+let installed = 0
 
-  beforeAll(async () => {
-    inventory = createServer((_request, response) => response.end('ok'))
-    await new Promise<void>((resolve) => inventory.listen(0, '127.0.0.1', resolve))
-    const { dir: packed, tarballs } = packAll()
-    tarballDir = packed
-    dir = freshProject('next-app', { scripts: { start: 'NEXT_MANUAL_SIG_HANDLE=1 next start' } })
-    for (const [file, text] of Object.entries(APP)) {
-      mkdirSync(dirname(join(dir, file)), { recursive: true })
-      writeFileSync(join(dir, file), text)
-    }
-
-    const installStarted = performance.now()
-    const ours = ['@vivr/core', '@vivr/adapter-next', '@vivr/sink-prometheus'].map((name) => {
-      const tarball = tarballs[name]
-      if (!tarball) throw new Error(`no tarball for ${name}`)
-      return tarball
-    })
-    npmInstall(dir, [
-      ...ours,
-      'next@16.4.6',
-      '@opentelemetry/api@1.10.0',
-      'react@19.3.1',
-      'react-dom@19.3.1',
-      'typescript@5.9',
-      '@types/react@19',
-      '@types/node@20',
-    ])
-    const installed = performance.now()
-    const nextBin = join(dir, 'node_modules', 'next', 'dist', 'bin', 'next')
-    try {
-      execFileSync(process.execPath, [nextBin, 'build'], { cwd: dir, env, stdio: 'pipe', timeout: 180_000 })
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer }
-      throw new Error(`next build failed:\n${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`)
-    }
-    const built = performance.now()
-
-    const port = await unusedPort()
-    base = `http://127.0.0.1:${port}`
-    // As the README's start script: NEXT_MANUAL_SIG_HANDLE=1 leaves SIGTERM to the adapter's shutdown.
-    child = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-      cwd: dir,
-      env: {
-        ...env,
-        NEXT_MANUAL_SIG_HANDLE: '1',
-        INVENTORY_URL: `http://127.0.0.1:${(inventory.address() as AddressInfo).port}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const started = child
-    exited = new Promise((resolve) => started.once('exit', (code) => resolve(code)))
-    let buffered = ''
-    started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk
-    })
-    started.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk
-      buffered += chunk
-      const lines = buffered.split('\n')
-      buffered = lines.pop() ?? ''
-      for (const line of lines) if (line.startsWith('{')) logs.push(JSON.parse(line))
-    })
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      if (started.exitCode !== null) throw new Error(`next start exited with ${started.exitCode}:\n${output}`)
-      const live = await fetch(`${base}/api/health/live`).catch(() => undefined)
-      if (live?.ok) break
-      if (Date.now() > deadline) throw new Error(`next start did not answer within 30 s:\n${output}`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-    console.log(
-      `outside Next.js: install of the tarballs to the first working endpoint ${seconds(performance.now() - installStarted)}` +
-        ` (npm install ${seconds(installed - installStarted)}, next build ${seconds(built - installed)},` +
-        ` next start ${seconds(performance.now() - built)})`,
-    )
-  }, 420_000)
-
-  afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await exited
-    }
-    await new Promise<void>((resolve) => inventory?.close(() => resolve()) ?? resolve())
-    // A built Next.js project is a few hundred MB: leave nothing behind in the temp folder.
-    for (const path of [dir, tarballDir]) if (path) rmSync(path, { recursive: true, force: true })
+beforeAll(async () => {
+  inventory = createServer((_request, response) => response.end('ok'))
+  await new Promise<void>((resolve) => inventory.listen(0, '127.0.0.1', resolve))
+  const { dir: packed, tarballs } = packAll()
+  tarballDir = packed
+  dir = freshProject('next-app', { scripts: { start: 'NEXT_MANUAL_SIG_HANDLE=1 next start' } })
+  for (const [file, text] of Object.entries(APP)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true })
+    writeFileSync(join(dir, file), text)
+  }
+  installStarted = performance.now()
+  const ours = ['@vivr/core', '@vivr/adapter-next', '@vivr/sink-prometheus'].map((name) => {
+    const tarball = tarballs[name]
+    if (!tarball) throw new Error(`no tarball for ${name}`)
+    return tarball
   })
+  npmInstall(dir, [
+    ...ours,
+    'next@16.4.6',
+    '@opentelemetry/api@1.10.0',
+    'react@19.3.1',
+    'react-dom@19.3.1',
+    'typescript@5.9',
+    '@types/react@19',
+    '@types/node@20',
+  ])
+  installed = performance.now()
+}, 300_000)
 
-  it('needs neither Sentry nor any other sink: none was installed', () => {
-    for (const name of ['@vivr/sink-sentry', '@sentry/nextjs', '@sentry/node', '@vivr/sink-datadog']) {
-      expect(existsSync(join(dir, 'node_modules', name)), name).toBe(false)
-    }
-  })
-
-  it('answers the health endpoints', async () => {
-    const health = await fetch(`${base}/api/health`)
-    expect(health.status).toBe(200)
-    expect(await health.json()).toMatchObject({ status: 'healthy', checks: { inventory: { status: 'ok' } } })
-    const ready = await fetch(`${base}/api/health/ready`)
-    expect([ready.status, Object.keys((await ready.json()).checks)]).toEqual([200, ['inventory']])
-    const live = await fetch(`${base}/api/health/live`)
-    expect([live.status, (await live.json()).checks]).toEqual([200, {}])
-  })
-
-  it("counts a route handler's requests in /api/health's requestsPerSecond and in /api/metrics", async () => {
-    for (let i = 0; i < 5; i++) {
-      const response = await fetch(`${base}/api/orders`, {
-        method: 'POST',
-        body: JSON.stringify({ sku: `sku-${i}` }),
-        headers: { 'content-type': 'application/json', 'x-request-id': `outside-${i}` },
-      })
-      expect(response.status).toBe(201)
-      expect(response.headers.get('x-request-id')).toBe(`outside-${i}`)
-    }
-    // instrumentation.ts and the health route were bundled apart: one meter only if `perProcess` held.
-    await expect
-      .poll(async () => (await (await fetch(`${base}/api/health`)).json()).metrics?.requestsPerSecond, {
-        timeout: 10_000,
-      })
-      .toBeGreaterThan(0)
-
-    const scrape = await fetch(`${base}/api/metrics`)
-    expect(scrape.status).toBe(200)
-    const text = await scrape.text()
-    const series = (name: string) =>
-      text.split('\n').filter((line) => line.startsWith(name) && line.includes('route="/api/orders"'))
-    const requests = series('http_requests_total{')
-    expect(requests.join('\n')).toContain('status_code="201"')
-    expect(
-      Number(
-        requests
-          .find((line) => line.includes('method="POST"'))
-          ?.split(' ')
-          .pop(),
-      ),
-    ).toBe(5)
-    expect(series('http_request_duration_seconds_count{').length).toBeGreaterThan(0)
-    expect(text).toContain('process_cpu_user_seconds_total')
-  })
-
-  it('counts what no route handler answers too (countRequests), with the same labels', async () => {
-    expect((await fetch(`${base}/no-such-page`)).status).toBe(404)
-    const notFound =
-      /^http_requests_total\{(?=[^}]*method="GET")(?=[^}]*route="unmatched")(?=[^}]*status_code="404")[^}]*\} 1$/m
-    await expect
-      .poll(async () => notFound.test(await (await fetch(`${base}/api/metrics`)).text()), { timeout: 10_000 })
-      .toBe(true)
-  })
-
-  it('on SIGTERM fails readiness during the drain, flushes and exits 0', { timeout: 30_000 }, async () => {
-    const running = child
-    if (!running) throw new Error('no server')
-    running.kill('SIGTERM')
-    // The README's drain delay is core's default, 5 s: readiness answers 503 while the server still serves.
-    await expect
-      .poll(async () => (await fetch(`${base}/api/health/ready`).catch(() => undefined))?.status, {
-        timeout: 4000,
-      })
-      .toBe(503)
-    const bounded = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 20_000).unref())
-    expect(await Promise.race([exited, bounded])).toBe(0)
-    expect(logs.map((line) => line.message)).toEqual(
-      expect.arrayContaining(['shutting down', 'shutdown complete']),
-    )
-  })
+afterAll(async () => {
+  await new Promise<void>((resolve) => inventory?.close(() => resolve()) ?? resolve())
+  // A built Next.js project is a few hundred MB: leave nothing behind in the temp folder.
+  for (const path of [dir, tarballDir]) if (path) rmSync(path, { recursive: true, force: true })
 })
+
+/** `next build` with Next.js 16's default bundler (Turbopack) or with `--webpack`: perProcess must hold under both. */
+function describeBuild(bundler: 'turbopack' | 'webpack') {
+  const command = bundler === 'webpack' ? 'next build --webpack' : 'next build'
+  describe(`outside user: a Next.js 16 app from the READMEs, installed from the tarballs (${command})`, {
+    timeout: 60_000,
+  }, () => {
+    let child: ChildProcess | undefined
+    let exited: Promise<number | null>
+    let base: string
+    let output = ''
+    const logs: Array<Record<string, unknown>> = []
+
+    beforeAll(async () => {
+      const buildStarted = performance.now()
+      const nextBin = join(dir, 'node_modules', 'next', 'dist', 'bin', 'next')
+      rmSync(join(dir, '.next'), { recursive: true, force: true })
+      try {
+        execFileSync(process.execPath, [nextBin, 'build', ...(bundler === 'webpack' ? ['--webpack'] : [])], {
+          cwd: dir,
+          env,
+          stdio: 'pipe',
+          timeout: 240_000,
+        })
+      } catch (error) {
+        const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer }
+        throw new Error(`${command} failed:\n${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`)
+      }
+      const built = performance.now()
+
+      const port = await unusedPort()
+      base = `http://127.0.0.1:${port}`
+      // As the README's start script: NEXT_MANUAL_SIG_HANDLE=1 leaves SIGTERM to the adapter's shutdown.
+      child = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+        cwd: dir,
+        env: {
+          ...env,
+          NEXT_MANUAL_SIG_HANDLE: '1',
+          INVENTORY_URL: `http://127.0.0.1:${(inventory.address() as AddressInfo).port}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      const started = child
+      exited = new Promise((resolve) => started.once('exit', (code) => resolve(code)))
+      let buffered = ''
+      started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk
+      })
+      started.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk
+        buffered += chunk
+        const lines = buffered.split('\n')
+        buffered = lines.pop() ?? ''
+        for (const line of lines) if (line.startsWith('{')) logs.push(JSON.parse(line))
+      })
+      const deadline = Date.now() + 30_000
+      for (;;) {
+        if (started.exitCode !== null)
+          throw new Error(`next start exited with ${started.exitCode}:\n${output}`)
+        const live = await fetch(`${base}/api/health/live`).catch(() => undefined)
+        if (live?.ok) break
+        if (Date.now() > deadline) throw new Error(`next start did not answer within 30 s:\n${output}`)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      const now = performance.now()
+      // The first build is what a new user waits for after the install; the second reuses that install.
+      const fromInstall =
+        bundler === 'turbopack'
+          ? `install of the tarballs to the first working endpoint ${seconds(now - installStarted)} (npm install ${seconds(installed - installStarted)}, `
+          : '('
+      console.log(
+        `outside Next.js (${command}): ${fromInstall}${command} ${seconds(built - buildStarted)},` +
+          ` next start ${seconds(now - built)})`,
+      )
+    }, 360_000)
+
+    afterAll(async () => {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL')
+        await exited
+      }
+    })
+
+    it('needs neither Sentry nor any other sink: none was installed', () => {
+      for (const name of ['@vivr/sink-sentry', '@sentry/nextjs', '@sentry/node', '@vivr/sink-datadog']) {
+        expect(existsSync(join(dir, 'node_modules', name)), name).toBe(false)
+      }
+    })
+
+    it('answers the health endpoints', async () => {
+      const health = await fetch(`${base}/api/health`)
+      expect(health.status).toBe(200)
+      expect(await health.json()).toMatchObject({
+        status: 'healthy',
+        checks: { inventory: { status: 'ok' } },
+      })
+      const ready = await fetch(`${base}/api/health/ready`)
+      expect([ready.status, Object.keys((await ready.json()).checks)]).toEqual([200, ['inventory']])
+      const live = await fetch(`${base}/api/health/live`)
+      expect([live.status, (await live.json()).checks]).toEqual([200, {}])
+    })
+
+    it("counts a route handler's requests in /api/health's requestsPerSecond and in /api/metrics", async () => {
+      for (let i = 0; i < 5; i++) {
+        const response = await fetch(`${base}/api/orders`, {
+          method: 'POST',
+          body: JSON.stringify({ sku: `sku-${i}` }),
+          headers: { 'content-type': 'application/json', 'x-request-id': `outside-${i}` },
+        })
+        expect(response.status).toBe(201)
+        expect(response.headers.get('x-request-id')).toBe(`outside-${i}`)
+      }
+      // instrumentation.ts and the health route were bundled apart: one meter only if `perProcess` held.
+      await expect
+        .poll(async () => (await (await fetch(`${base}/api/health`)).json()).metrics?.requestsPerSecond, {
+          timeout: 10_000,
+        })
+        .toBeGreaterThan(0)
+
+      const scrape = await fetch(`${base}/api/metrics`)
+      expect(scrape.status).toBe(200)
+      const text = await scrape.text()
+      const series = (name: string) =>
+        text.split('\n').filter((line) => line.startsWith(name) && line.includes('route="/api/orders"'))
+      const requests = series('http_requests_total{')
+      expect(requests.join('\n')).toContain('status_code="201"')
+      expect(
+        Number(
+          requests
+            .find((line) => line.includes('method="POST"'))
+            ?.split(' ')
+            .pop(),
+        ),
+      ).toBe(5)
+      expect(series('http_request_duration_seconds_count{').length).toBeGreaterThan(0)
+      expect(text).toContain('process_cpu_user_seconds_total')
+    })
+
+    it('counts what no route handler answers too (countRequests), with the same labels', async () => {
+      expect((await fetch(`${base}/no-such-page`)).status).toBe(404)
+      const notFound =
+        /^http_requests_total\{(?=[^}]*method="GET")(?=[^}]*route="unmatched")(?=[^}]*status_code="404")[^}]*\} 1$/m
+      await expect
+        .poll(async () => notFound.test(await (await fetch(`${base}/api/metrics`)).text()), {
+          timeout: 10_000,
+        })
+        .toBe(true)
+    })
+
+    it('on SIGTERM fails readiness during the drain, flushes and exits 0', { timeout: 30_000 }, async () => {
+      const running = child
+      if (!running) throw new Error('no server')
+      running.kill('SIGTERM')
+      // The README's drain delay is core's default, 5 s: readiness answers 503 while the server still serves.
+      await expect
+        .poll(async () => (await fetch(`${base}/api/health/ready`).catch(() => undefined))?.status, {
+          timeout: 4000,
+        })
+        .toBe(503)
+      const bounded = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), 20_000).unref(),
+      )
+      expect(await Promise.race([exited, bounded])).toBe(0)
+      expect(logs.map((line) => line.message)).toEqual(
+        expect.arrayContaining(['shutting down', 'shutdown complete']),
+      )
+    })
+  })
+}
+
+describeBuild('turbopack')
+describeBuild('webpack')
