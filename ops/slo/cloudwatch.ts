@@ -1,3 +1,5 @@
+import { METRICS } from '@vivr/core'
+import { emfUnit } from '@vivr/sink-cloudwatch'
 import { stringify } from 'yaml'
 import { RUNBOOK } from './prometheus.js'
 import {
@@ -44,6 +46,13 @@ function dimensions(slo: Slo) {
   ]
 }
 
+/** The unit @vivr/sink-cloudwatch writes a kit metric with (an alarm naming another unit reads nothing). */
+function unitOf(metricName: string): string {
+  const kind = METRICS.get(metricName)?.kind
+  if (kind === undefined) throw new Error(`${metricName} is not in @vivr/core's vocabulary`)
+  return emfUnit(kind, metricName)
+}
+
 function metricStat(slo: Slo, id: string, metricName: string, stat: string, period: number) {
   return {
     Id: id,
@@ -51,6 +60,7 @@ function metricStat(slo: Slo, id: string, metricName: string, stat: string, peri
       Metric: { Namespace: ref('Namespace'), MetricName: metricName, Dimensions: dimensions(slo) },
       Period: period,
       Stat: stat,
+      Unit: unitOf(metricName),
     },
     ReturnData: false,
   }
