@@ -1,10 +1,20 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createHealth, defineCheck, healthEndpoints } from '@vivr/core'
-import { describe, expect, it } from 'vitest'
+import { type App, aws_sns as sns, Validations } from 'aws-cdk-lib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp, STACK_NAME } from '../aws/app.js'
+import { AWS_DIR, TEMPLATE_FILE, templateYaml } from '../aws/generate.js'
+import { sloAlarmResources } from '../slo/cloudwatch.js'
+import { objectives } from '../slo/objectives.js'
 import { readOpsYaml } from './support/tools.js'
 
-// Structural checks of the CloudFormation template: parsed with a YAML library and compared with the values
-// ops/aws/README.md argues for. cfn-lint (PyPI) and `aws cloudformation validate-template` (AWS credentials)
-// cannot run offline here; the README tells users to run them before deploying.
+// ops/aws is a CDK app; ops/aws/vivr-monitoring.yml is what it synthesises (`npm run ops:aws`). The app is
+// synthesised here once, offline and in-process: CDK validates the constructs and the template, cdk-nag's
+// AwsSolutions rules run as a validation plugin (an unacknowledged finding fails the synth). The committed YAML
+// must be that synth, and its values are the ones ops/aws/README.md argues for. cfn-lint (PyPI) and
+// `aws cloudformation validate-template` (AWS credentials) cannot run offline here; the README names them.
 
 interface Template {
   AWSTemplateFormatVersion: string
@@ -14,6 +24,133 @@ interface Template {
 }
 
 const template = readOpsYaml<Template>('aws/vivr-monitoring.yml')
+
+let outdir: string
+let app: App
+let synthesized: Record<string, unknown>
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'vivr-cdk-test-'))
+  app = createApp({ outdir }).app
+  synthesized = app.synth().getStackByName(STACK_NAME).template as Record<string, unknown>
+})
+afterAll(() => rmSync(outdir, { recursive: true, force: true }))
+
+describe('ops/aws (CDK app)', () => {
+  it('synthesises offline to exactly the committed vivr-monitoring.yml', () => {
+    const committed = readFileSync(join(AWS_DIR, TEMPLATE_FILE), 'utf8')
+    expect(committed, 'stale: run `npm run ops:aws` and commit what it writes').toBe(
+      templateYaml(synthesized),
+    )
+  })
+
+  it('needs no CDK bootstrap to deploy the YAML: no BootstrapVersion parameter or rule, no CDKMetadata', () => {
+    expect(Object.keys(template.Parameters)).not.toContain('BootstrapVersion')
+    expect(synthesized.Rules).toBeUndefined()
+    expect(Object.values(template.Resources).map((r) => r.Type)).not.toContain('AWS::CDK::Metadata')
+  })
+
+  it('passes cdk-nag AwsSolutions with no acknowledged finding (each would need a reason in the code)', () => {
+    const acknowledged = app.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .map((entry) => ({ path: construct.node.path, ...(entry.data as { id: string; reason: string }) })),
+      )
+    for (const { path, id, reason } of acknowledged)
+      expect(reason.length, `${path} ${id}`).toBeGreaterThan(20)
+    expect(acknowledged.map(({ id }) => id)).toEqual([])
+  })
+
+  it('fails the synth on a cdk-nag finding (the rules really run)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vivr-cdk-nag-'))
+    try {
+      const { app: broken, stack } = createApp({ outdir: dir })
+      new sns.Topic(stack, 'PlainTopic') // publishers not forced to TLS: AwsSolutions-SNS3
+      let failure: unknown
+      try {
+        broken.synth()
+      } catch (error) {
+        failure = error
+      }
+      expect(String(failure)).toContain('AwsSolutions-SNS3')
+      expect(String(failure)).toContain(`${STACK_NAME}/PlainTopic`)
+      // Only the added topic: the stack's own resources pass.
+      expect(
+        String(failure)
+          .match(/AwsSolutions-\w+/g)
+          ?.every((id) => id === 'AwsSolutions-SNS3'),
+      ).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('holds the SLO alarms exactly as ops/slo/cloudwatch.ts generates them, with its own topics', () => {
+    const expected = sloAlarmResources(objectives, {
+      page: { Ref: 'PageTopic' },
+      ticket: { Ref: 'TicketTopic' },
+    })
+    expect(Object.keys(expected).length).toBe(objectives.length * 10)
+    for (const [id, resource] of Object.entries(expected))
+      expect(template.Resources[id], id).toEqual(resource)
+  })
+
+  it('routes critical alarms to the page topic, warning and info to the ticket topic, with a runbook each', () => {
+    const routes: Record<string, string> = {
+      ServiceDown: 'PageTopic',
+      HighErrorRate: 'PageTopic',
+      HealthCheckFailing: 'PageTopic',
+      HighResponseTime: 'TicketTopic',
+      HighMemoryUsage: 'TicketTopic',
+      EventLoopDelayHigh: 'TicketTopic',
+      SlowQueryDetected: 'TicketTopic',
+    }
+    for (const [alarm, topic] of Object.entries(routes)) {
+      const { Type, Properties } = template.Resources[alarm]!
+      expect(Type).toBe('AWS::CloudWatch::Alarm')
+      expect(Properties.AlarmActions, alarm).toEqual([{ Ref: topic }])
+      expect(Properties.OKActions, alarm).toEqual([{ Ref: topic }])
+      const runbook = /Runbook: (ops\/runbooks\/\w+\.md)/.exec(String(Properties.AlarmDescription))?.[1]
+      expect(runbook, alarm).toBe(`ops/runbooks/${alarm}.md`)
+      expect(() => readFileSync(join(AWS_DIR, '../..', runbook!)), runbook).not.toThrow()
+    }
+    // Every alarm with actions notifies one of the two topics; the SLO window alarms notify none.
+    for (const [id, { Type, Properties }] of Object.entries(template.Resources)) {
+      if (!Type.startsWith('AWS::CloudWatch::') || Type === 'AWS::CloudWatch::Dashboard') continue
+      for (const action of (Properties.AlarmActions ?? []) as unknown[])
+        expect([{ Ref: 'PageTopic' }, { Ref: 'TicketTopic' }], id).toContainEqual(action)
+    }
+  })
+
+  it('keeps the guide thresholds: 5% errors, p95 5 s, 90% memory, 100 ms loop delay, no healthy host', () => {
+    const props = (id: string) => template.Resources[id]!.Properties
+    expect(props('HighErrorRate')).toMatchObject({
+      Threshold: 0.05,
+      ComparisonOperator: 'GreaterThanThreshold',
+    })
+    expect(props('HighResponseTime')).toMatchObject({
+      Threshold: 5000,
+      ExtendedStatistic: 'p95',
+      Unit: 'Milliseconds',
+    })
+    expect(props('HighMemoryUsage')).toMatchObject({ Threshold: 90 })
+    expect(props('EventLoopDelayHigh')).toMatchObject({ Threshold: 100 })
+    expect(props('ServiceDown')).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    })
+  })
+
+  it('has a dashboard with the rows of the Grafana one', () => {
+    const dashboard = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard')
+    expect(dashboard).toHaveLength(1)
+    const body = JSON.stringify(dashboard[0]!.Properties.DashboardBody)
+    for (const row of ['Overview', 'Traffic', 'Health', 'Database', 'Business', 'Runtime'])
+      expect(body).toContain(`## ${row}`)
+  })
+})
 
 /** Resolves `{ Ref: Param }` and `{ 'Fn::Sub': '…${Param}…' }` with the parameters' defaults. */
 function resolve(value: unknown): unknown {
@@ -34,15 +171,20 @@ function resourceOfType(type: string) {
 }
 
 describe('ops/aws/vivr-monitoring.yml', () => {
-  it('is a CloudFormation template whose every Ref names a parameter or a resource', () => {
+  it('is a CloudFormation template whose every Ref, Fn::Sub and Fn::GetAtt names a parameter or a resource', () => {
     expect(template.AWSTemplateFormatVersion).toBe('2010-09-09')
-    const known = new Set([...Object.keys(template.Parameters), ...Object.keys(template.Resources)])
+    const known = new Set([
+      ...Object.keys(template.Parameters),
+      ...Object.keys(template.Resources),
+      'AWS::Region',
+    ])
     const refs: string[] = []
     const walk = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach(walk)
       else if (node && typeof node === 'object') {
         for (const [key, value] of Object.entries(node)) {
           if (key === 'Ref') refs.push(String(value))
+          else if (key === 'Fn::GetAtt') refs.push(String((value as string[])[0]))
           else if (key === 'Fn::Sub' && typeof value === 'string') {
             for (const [, name] of value.matchAll(/\$\{(\w+)\}/g)) refs.push(name!)
           } else walk(value)
