@@ -4,7 +4,12 @@
 # rules loaded, data in a temporary directory. Ctrl-C stops both.
 #
 # Environment:
-#   DEMO_URL           what to scrape (default http://127.0.0.1:3000/api/metrics)
+#   DEMO_URL           what to scrape (default http://127.0.0.1:3000/api/metrics); a fleet: several URLs with
+#                      the same scheme and path, comma-separated (e.g. two storefronts behind HAProxy,
+#                      `npm run demo -- --instances 2` prints the list). The first is a static target, the
+#                      others go to file-based service discovery: <dir>/targets/demo.json. Any other
+#                      <dir>/targets/*.json ([{ "targets": ["host:port"], "labels": {…} }]) is picked up
+#                      within 5 s, without a restart.
 #   PROMETHEUS_PORT    preferred port (default 9090; a free one is chosen when it is taken)
 #   ALERTMANAGER_PORT  preferred port (default 9093; likewise)
 #   SLACK_WEBHOOK_URL, PAGERDUTY_ROUTING_KEY
@@ -49,13 +54,19 @@ pick_port() {
 }
 
 demo_url=${DEMO_URL:-http://127.0.0.1:3000/api/metrics}
-read -r demo_scheme demo_host demo_path < <(node -e '
+read -r demo_scheme demo_host demo_path demo_more < <(node -e '
   try {
-    const u = new URL(process.argv[1])
-    if (!/^https?:$/.test(u.protocol) || !u.host) throw new Error("not an http(s) URL")
-    console.log(u.protocol.slice(0, -1), u.host, u.pathname)
+    const urls = process.argv[1].split(",").map((url) => new URL(url.trim()))
+    for (const u of urls) {
+      if (!/^https?:$/.test(u.protocol) || !u.host) throw new Error("not an http(s) URL")
+      if (u.protocol !== urls[0].protocol || u.pathname !== urls[0].pathname)
+        throw new Error("every URL of a fleet needs the same scheme and path")
+    }
+    const [first, ...more] = urls
+    const targets = more.length ? [{ targets: more.map((u) => u.host), labels: { environment: "local" } }] : []
+    console.log(first.protocol.slice(0, -1), first.host, first.pathname, JSON.stringify(targets))
   } catch (error) { console.error(`DEMO_URL: ${error.message}`); process.exit(1) }
-' "$demo_url") || { echo "demo:monitoring: DEMO_URL must be an http(s) URL, got '$demo_url'" >&2; exit 2; }
+' "$demo_url") || { echo "demo:monitoring: DEMO_URL must be http(s) URLs (comma-separated), got '$demo_url'" >&2; exit 2; }
 
 prometheus_port=$(pick_port "${PROMETHEUS_PORT:-9090}")
 alertmanager_port=$(pick_port "${ALERTMANAGER_PORT:-9093}")
@@ -70,7 +81,9 @@ else
   remove_dir=true
 fi
 dir=$(cd "$dir" && pwd)
-mkdir -p "$dir/secrets" "$dir/prometheus-data" "$dir/alertmanager-data"
+mkdir -p "$dir/secrets" "$dir/prometheus-data" "$dir/alertmanager-data" "$dir/targets"
+# The fleet beyond the first URL, for file-based service discovery (rewritten on each start).
+printf '%s\n' "$demo_more" >"$dir/targets/demo.json"
 
 # Secrets: from the environment into the files alertmanager.yml reads (never into the config itself).
 # The fallback webhook points at a closed loopback port: a failed notification, logged, not a request to Slack.
@@ -84,6 +97,7 @@ sed -e "s|@RULES_FILE@|$ops/prometheus/rules.yml|" \
     -e "s|@DEMO_SCHEME@|$demo_scheme|" \
     -e "s|@DEMO_HOST@|$demo_host|" \
     -e "s|@DEMO_METRICS_PATH@|$demo_path|" \
+    -e "s|@TARGETS_DIR@|$dir/targets|" \
     "$here/prometheus.yml.tmpl" >"$dir/prometheus.yml"
 
 # The production Alertmanager config, with the secret files and templates moved to this directory.
