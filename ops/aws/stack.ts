@@ -111,7 +111,7 @@ export class VivrMonitoringStack extends Stack {
       { key: 'environment', value: environment.valueAsString },
     ]
     const targetGroup = new elbv2.CfnTargetGroup(this, 'AppTargetGroup', {
-      name: Fn.sub('vivr-${Environment}-app'),
+      name: Fn.sub(`vivr-\${Environment}-app`),
       vpcId: vpcId.valueAsString,
       targetType: 'ip',
       protocol: 'HTTP',
@@ -133,7 +133,7 @@ export class VivrMonitoringStack extends Stack {
       tags,
     })
     const logGroup = new logs.CfnLogGroup(this, 'AppLogGroup', {
-      logGroupName: Fn.sub('/vivr/${Environment}/app'),
+      logGroupName: Fn.sub(`/vivr/\${Environment}/app`),
       retentionInDays: 30,
       tags,
     })
@@ -205,15 +205,20 @@ export class VivrMonitoringStack extends Stack {
       // No data: the target group is gone or the ALB reports nothing; Prometheus' `absent(up)` in CloudWatch terms.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     })
+    const fiveMinutes = Duration.minutes(5)
     alarm('HighErrorRate', 'critical', 'More than 5% of the requests answered 5xx over 5 minutes', {
       metric: new cloudwatch.MathExpression({
         // A ratio of requests, as in ops/prometheus/rules.yml; no requests → no data → not an error.
         expression: 'FILL(errors, 0) / requests',
         usingMetrics: {
-          errors: emfMetric(emf, METRIC.errors, { statistic: 'Sum', withUnit: true }),
-          requests: emfMetric(emf, METRIC.httpRequests, { statistic: 'Sum', withUnit: true }),
+          errors: emfMetric(emf, METRIC.errors, { statistic: 'Sum', period: fiveMinutes, withUnit: true }),
+          requests: emfMetric(emf, METRIC.httpRequests, {
+            statistic: 'Sum',
+            period: fiveMinutes,
+            withUnit: true,
+          }),
         },
-        period: Duration.minutes(5),
+        period: fiveMinutes,
         label: 'share of requests answered 5xx',
       }),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -291,7 +296,7 @@ export class VivrMonitoringStack extends Stack {
     // ------------------------------------------------------------------------------------------ dashboard
     const dashboard = named(
       vivrDashboard(this, 'Dashboard', {
-        name: Fn.sub('vivr-${Environment}-${Service}'),
+        name: Fn.sub(`vivr-\${Environment}-\${Service}`),
         scope: emf,
         healthyHosts,
       }),
