@@ -1,5 +1,6 @@
 // The first example of packages/core/README.md, run as written against the real PostgreSQL on 127.0.0.1:5432:
 // a README example is a test.
+import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createHealth, defineCheck, untilAborted } from '../src/index.js'
@@ -23,7 +24,18 @@ function readmeHealth(connectionString: string) {
   return createHealth({ checks: [database], includeMetrics: false })
 }
 
+// The lines below are the README's; if the README's example changes, this test must change with it.
+const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+const README_LINES = [
+  'const db = new pg.Pool({ connectionString: process.env.DATABASE_URL })',
+  "run: ({ signal }) => untilAborted(() => db.query('SELECT 1'), signal),",
+]
+
 describe("core README's health example against PostgreSQL", () => {
+  it('runs the check the README shows', () => {
+    for (const line of README_LINES) expect(README).toContain(line)
+  })
+
   it('reports a reachable database as ok and the endpoint 200', async () => {
     const health = readmeHealth(DATABASE_URL)
     const response = await health.handler(new Request('http://localhost/api/health'))
