@@ -84,7 +84,7 @@ describe('ops/aws (CDK app)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }, 60_000)
 
   it('holds the SLO alarms exactly as ops/slo/cloudwatch.ts generates them, with its own topics', () => {
     const expected = sloAlarmResources(objectives, {

@@ -1,5 +1,12 @@
 import { type QueryMetricsExtension, withQueryMetrics } from '@vivr/checks-prisma'
-import { createBusinessMetrics, createHealth, defineCheck, type MetricSink, publishHealth } from '@vivr/core'
+import {
+  createBusinessMetrics,
+  createHealth,
+  defineCheck,
+  METRIC,
+  type MetricSink,
+  publishHealth,
+} from '@vivr/core'
 import { observeFetch, runtimeMetrics } from '@vivr/core/node'
 import { cloudwatchMetrics, SERVICE_ROLLUPS } from '@vivr/sink-cloudwatch'
 import { type EmfMetric, extractEmfMetrics } from '@vivr/testkit'
@@ -19,6 +26,19 @@ export interface EmfRun {
 }
 
 const RUNTIME_INTERVAL_MS = 100
+const FLUSH_INTERVAL_MS = 100
+/** What a runtime collection writes: the run waits until each has been flushed at least once. */
+const RUNTIME_METRICS = [
+  METRIC.eventLoopDelayP50,
+  METRIC.eventLoopDelayP99,
+  METRIC.eventLoopDelayMax,
+  METRIC.eventLoopUtilization,
+  METRIC.gcPause,
+  METRIC.heapUsed,
+  METRIC.heapTotal,
+  METRIC.rss,
+  METRIC.activeHandles,
+]
 
 /** A stand-in for PrismaClient: `$extends` keeps the extension, whose query hook stands for Prisma's engine. */
 function queryHook(metrics: MetricSink) {
@@ -47,6 +67,7 @@ export async function runEmfApp(options: {
     namespace: 'VIVR',
     dimensions: { service: options.service, environment: options.environment },
     destination: { write: (line) => lines.push(line) },
+    flushIntervalMs: FLUSH_INTERVAL_MS,
     ...(options.rollups !== false && { rollups: SERVICE_ROLLUPS }),
   })
   const business = createBusinessMetrics(sink)
@@ -115,7 +136,12 @@ export async function runEmfApp(options: {
     let kept = 0
     for (let i = 0; i < 200_000; i++) kept += new Array(16).fill(i).length
     if (kept === 0) throw new Error('unreachable')
-    await new Promise((resolve) => setTimeout(resolve, RUNTIME_INTERVAL_MS * 3))
+    const deadline = Date.now() + 5000
+    const written = () => lines.join('\n')
+    while (!RUNTIME_METRICS.every((name) => written().includes(`"${name}"`))) {
+      if (Date.now() > deadline) throw new Error('runtimeMetrics wrote not every runtime metric in 5 s')
+      await new Promise((resolve) => setTimeout(resolve, RUNTIME_INTERVAL_MS))
+    }
   } finally {
     runtime.stop()
     unpublish()
