@@ -316,6 +316,35 @@ describe('every metric ops/aws reads is one @vivr/sink-cloudwatch writes', () =>
     expect(mismatch({ ...duration, unit: 'Seconds' }, emitted)).toMatch(/written in Milliseconds/)
   })
 
+  it("HighErrorRate's metric math gives the share of requests answered 5xx (2 of the app's 5)", () => {
+    const alarm = resolve(template.Resources.HighErrorRate) as { Properties: { Metrics: MetricDataQuery[] } }
+    const service = String(template.Parameters.Service?.Default)
+    const sums: Record<string, number> = {}
+    for (const query of alarm.Properties.Metrics.filter((q) => q.MetricStat)) {
+      const reference = alarmReferences('HighErrorRate', { Metrics: [query] })[0]!
+      expect(mismatch(reference, emitted)).toBeUndefined()
+      const keys = JSON.stringify(Object.keys(reference.dimensions).sort())
+      sums[query.Id] = emitted
+        .filter(
+          (m) =>
+            m.name === reference.name &&
+            m.dimensions.service === service &&
+            JSON.stringify(Object.keys(m.dimensions).sort()) === keys,
+        )
+        .flatMap((m) => m.values)
+        .reduce((a, b) => a + b, 0)
+    }
+    const expression = alarm.Properties.Metrics.find((q) => q.Expression)!.Expression!
+    const evaluate = new Function('FILL', ...Object.keys(sums), `return ${expression}`) as (
+      ...args: unknown[]
+    ) => number
+    const ratio = evaluate((value: number | undefined, fill: number) => value ?? fill, ...Object.values(sums))
+    expect(ratio).toBeCloseTo(2 / 5, 9)
+    expect(ratio).toBeGreaterThan(
+      Number((template.Resources.HighErrorRate!.Properties as { Threshold: number }).Threshold),
+    )
+  })
+
   it('would catch a wrong dimension set or value (the check is not a formality)', () => {
     const requests = references.find(
       (r) => r.where.startsWith('HighErrorRate') && r.name === METRIC.httpRequests,
