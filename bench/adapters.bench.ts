@@ -86,7 +86,7 @@ function hasTaskset(): boolean {
   }
 }
 
-async function startServer(side: Side, statsdPort: number) {
+export async function startServer(side: Side, statsdPort: number) {
   const node = [process.execPath, '--conditions=@vivr/source', '--import', 'tsx', import.meta.filename]
   const [command, ...args] = pinnable ? ['taskset', '-c', '0', ...node] : node
   const child = spawn(command!, args, {
@@ -106,7 +106,7 @@ async function startServer(side: Side, statsdPort: number) {
 type Server = Awaited<ReturnType<typeof startServer>>
 type Round = Awaited<ReturnType<typeof load>>
 
-async function load(server: Server, seconds: number) {
+export async function load(server: Server, seconds: number) {
   const cpuBefore = cpuSeconds(server.child.pid)
   const result = await autocannon({ url: server.url, connections: CONNECTIONS, duration: seconds })
   return {

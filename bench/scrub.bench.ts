@@ -30,7 +30,7 @@ const ADVERSARIAL = QUADRATIC_TEXT_UNITS
 const SIZES_KIB = [16, 64, 256]
 const NO_LIMIT = Number.MAX_SAFE_INTEGER
 
-const fill = (unit: string, kib: number) =>
+export const fill = (unit: string, kib: number) =>
   unit.repeat(Math.ceil((kib * 1024) / unit.length)).slice(0, kib * 1024)
 
 function bestMs(fn: () => void, rounds: number): number {
@@ -44,7 +44,11 @@ function bestMs(fn: () => void, rounds: number): number {
 }
 
 /** The worst shape at a size: the slowest of ADVERSARIAL for `scrub`, and which it was. */
-function worst(scrub: (text: string) => string, kib: number, rounds: number): { ms: number; shape: string } {
+export function worst(
+  scrub: (text: string) => string,
+  kib: number,
+  rounds: number,
+): { ms: number; shape: string } {
   let result = { ms: 0, shape: '' }
   for (const unit of ADVERSARIAL) {
     const text = fill(unit, kib)

@@ -57,7 +57,7 @@ function rawHotShots(port: number): Target {
   }
 }
 
-function ourSink(port: number, aggregation = true, multiValue = true): Target {
+export function ourSink(port: number, aggregation = true, multiValue = true): Target {
   const sink = datadogMetrics({
     host: '127.0.0.1',
     port,
@@ -98,7 +98,7 @@ function sendChunk(target: Target, mix: 'increments' | 'mixed'): void {
  * 10,000 metrics over 50 endpoints, as an app sends them: either all increments (the throughput workload) or half
  * request counts, half request durations. Counted at the receiver.
  */
-async function datagramsPer10k(make: (port: number) => Target, mix: 'increments' | 'mixed') {
+export async function datagramsPer10k(make: (port: number) => Target, mix: 'increments' | 'mixed') {
   // A receiver of its own: the throughput runs leave datagrams queued in the shared one.
   const receiver = await countingReceiver()
   const target = make(receiver.port)
