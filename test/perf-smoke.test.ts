@@ -13,6 +13,9 @@ import { bestOfRounds, linesPerSecond } from '../bench/lib.js'
 import { worst } from '../bench/scrub.bench.js'
 import { datagramsPer10k, ourSink } from '../bench/sinks-metrics.bench.js'
 
+/** The measured ratio in the test log, so a CI run shows how far from its floor each one is. */
+const report = (what: string, value: number) => console.log(`perf smoke: ${what}: ${value.toFixed(2)}`)
+
 const CONTEXT = {
   userId: 'u-123',
   orderId: 'o-456',
@@ -33,6 +36,7 @@ describe('perf smoke (ratios against generous floors)', () => {
       100_000,
       4,
     )
+    report('logger vs raw pino, lines/s', oursRate / rawRate)
     expect(oursRate / rawRate).toBeGreaterThan(0.45)
   })
 
@@ -49,6 +53,7 @@ describe('perf smoke (ratios against generous floors)', () => {
   it('DogStatsD packs at least 30 values per datagram, half of them timings (goal ≥ 30, measured ~370)', async () => {
     const { datagrams } = await datagramsPer10k((port) => ourSink(port), 'mixed')
     expect(datagrams).toBeGreaterThan(0)
+    report('DogStatsD values per datagram', 10_000 / datagrams)
     expect(10_000 / datagrams).toBeGreaterThanOrEqual(30)
   })
 
@@ -60,6 +65,7 @@ describe('perf smoke (ratios against generous floors)', () => {
       anchor.push(importCpuMs(['@sentry/node']))
       ours.push(importCpuMs(stack, ['express']))
     }
+    report('cold import over Express vs @sentry/node, CPU ms', Math.min(...ours) / Math.min(...anchor))
     expect(Math.min(...ours) / Math.min(...anchor)).toBeLessThan(0.5)
   }, 60_000)
 
@@ -83,6 +89,7 @@ describe('perf smoke (ratios against generous floors)', () => {
           perCpu[side] = Math.max(perCpu[side], result.requests / result.cpu)
         }
       }
+      report('Express kit vs bare, requests per CPU-s', perCpu.kit / perCpu.bare)
       expect(perCpu.kit / perCpu.bare).toBeGreaterThan(0.4)
     } finally {
       bare.child.kill('SIGKILL')
