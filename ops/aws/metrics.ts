@@ -76,11 +76,13 @@ export function emfSearch(
   const period = options.period ?? Duration.minutes(1)
   const keys = [EMF.environment, EMF.service, ...tags].sort().join(',')
   const filter = `${EMF.service}="${scope.service}" ${EMF.environment}="${scope.environment}"`
+  // A dynamic label: each line is named by its tag values (a fixed label would name every line the same).
+  const label = options.label ?? tags.map((tag) => `\${PROP('Dim.${tag}')}`).join(' ')
   return new cloudwatch.MathExpression({
     expression: `SEARCH('{${scope.namespace},${keys}} MetricName="${name}" ${filter}', '${statistic}', ${period.toSeconds()})`,
     usingMetrics: {},
     period,
-    ...(options.label !== undefined && { label: options.label }),
+    label,
   })
 }
 
