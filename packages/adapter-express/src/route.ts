@@ -7,27 +7,32 @@ export function pathOf(url: string): string {
   return query < 0 ? url : url.slice(0, query)
 }
 
-/** Where a tracked request keeps its matched route, and the mount path of the router it matched in. */
-const ROUTE = Symbol.for('@vivr/adapter-express/route')
-const MOUNT_PATH = Symbol.for('@vivr/adapter-express/mountPath')
-type Tracked = Request & { [ROUTE]?: unknown; [MOUNT_PATH]?: string }
+/** What a tracked request's route was assigned, and the mount path of the router it matched in. */
+interface Matched {
+  route: unknown
+  mountPath: string
+}
+
+/**
+ * Kept beside the request, not on it: every property added to an Express request (a large object by then) cost a
+ * few microseconds in profiles, where a WeakMap entry costs a fraction of one.
+ */
+const matched = new WeakMap<object, Matched>()
 
 /**
  * `req.route` as an accessor that also records `req.baseUrl` whenever Express assigns it. Installed once, on the
- * request prototype every app of one Express copy shares (`app.request`'s own prototype), so a request pays two
- * symbol stores when a route matches and nothing else: defining it on each request cost some 2–8 µs and turned the
- * request into a dictionary-mode object that every later property read in Express paid for. `req.route` is then
- * no own property of the request (Express only assigns and reads it).
+ * request prototype every app of one Express copy shares (`app.request`'s own prototype): defining it on each
+ * request cost some 2–8 µs and turned the request into a dictionary-mode object that every later property read
+ * in Express paid for. `req.route` is then no own property of the request (Express only assigns and reads it).
  */
 const TRACKED_ROUTE = {
   configurable: true,
   enumerable: true,
-  get(this: Tracked): unknown {
-    return this[ROUTE]
+  get(this: object): unknown {
+    return matched.get(this)?.route
   },
-  set(this: Tracked, route: unknown) {
-    this[ROUTE] = route
-    this[MOUNT_PATH] = this.baseUrl ?? ''
+  set(this: Request, route: unknown) {
+    matched.set(this, { route, mountPath: this.baseUrl ?? '' })
   },
 }
 
@@ -48,25 +53,19 @@ function sharedPrototype(req: Request): object | null {
  * time the response closes `req.baseUrl` no longer says where the route was.
  */
 export function trackRoute(req: Request): void {
-  const tracked: Tracked = req
   if (Object.hasOwn(req, 'route')) {
     // Already assigned as a plain field (observe() as route middleware before the accessor was installed, or
     // something else defined it): this request gets an accessor of its own.
-    tracked[ROUTE] = req.route
-    tracked[MOUNT_PATH] = req.baseUrl ?? ''
+    matched.set(req, { route: req.route, mountPath: req.baseUrl ?? '' })
     Object.defineProperty(req, 'route', TRACKED_ROUTE)
     return
   }
   const shared = sharedPrototype(req)
-  if (shared === null || !tracking.has(shared)) {
-    const target = shared ?? req
-    const own = Object.getOwnPropertyDescriptor(target, 'route')
-    if (own === undefined || own.configurable === true) Object.defineProperty(target, 'route', TRACKED_ROUTE)
-    if (shared !== null) tracking.add(shared)
-  }
-  // A route already matched above this middleware (observe() as route middleware): where it matched is now.
-  if (tracked[ROUTE] !== undefined && tracked[MOUNT_PATH] === undefined)
-    tracked[MOUNT_PATH] = req.baseUrl ?? ''
+  if (shared !== null && tracking.has(shared)) return
+  const target = shared ?? req
+  const own = Object.getOwnPropertyDescriptor(target, 'route')
+  if (own === undefined || own.configurable === true) Object.defineProperty(target, 'route', TRACKED_ROUTE)
+  if (shared !== null) tracking.add(shared)
 }
 
 function segments(path: string): number {
@@ -96,8 +95,7 @@ export function routeOf(req: Request): string {
   const path: unknown = req.route?.path
   if (path === undefined) return UNMATCHED_ROUTE
   const template = Array.isArray(path) ? path.map(String).join('|') : String(path)
-  const tracked: Tracked = req
-  const mountPath = tracked[MOUNT_PATH]
+  const mountPath = matched.get(req)?.mountPath
   const base =
     mountPath !== undefined
       ? mountPath
