@@ -12,7 +12,7 @@ import autocannon from 'autocannon'
 import type { Express } from 'express'
 import { type Bench, cpuSeconds, type Figure } from './lib.js'
 
-type Side = 'bare' | 'kit' | 'handWritten'
+export type Side = 'bare' | 'kit' | 'handWritten'
 const SIDES: readonly Side[] = ['bare', 'kit', 'handWritten']
 const ROLE = process.env.VIVR_ADAPTERS_BENCH_ROLE
 const ROUND_SECONDS = 2.5
@@ -66,6 +66,8 @@ async function runServer(side: Side): Promise<void> {
   app.get('/products/:id', (req, res) => {
     res.json({ id: req.params.id, name: 'Linen shirt', price: 49.9 })
   })
+  // Exit on SIGTERM, so a --cpu-prof child writes its profile (bench/profile-express.ts).
+  process.on('SIGTERM', () => process.exit(0))
   const server = app.listen(0, '127.0.0.1', () => {
     const address = server.address()
     if (typeof address === 'object' && address)
@@ -86,8 +88,16 @@ function hasTaskset(): boolean {
   }
 }
 
-export async function startServer(side: Side, statsdPort: number) {
-  const node = [process.execPath, '--conditions=@vivr/source', '--import', 'tsx', import.meta.filename]
+/** One side's server in a child process; `nodeFlags` such as `--cpu-prof` go to its node. */
+export async function startServer(side: Side, statsdPort: number, nodeFlags: readonly string[] = []) {
+  const node = [
+    process.execPath,
+    ...nodeFlags,
+    '--conditions=@vivr/source',
+    '--import',
+    'tsx',
+    import.meta.filename,
+  ]
   const [command, ...args] = pinnable ? ['taskset', '-c', '0', ...node] : node
   const child = spawn(command!, args, {
     env: {
