@@ -90,14 +90,7 @@ function hasTaskset(): boolean {
 
 /** One side's server in a child process; `nodeFlags` such as `--cpu-prof` go to its node. */
 export async function startServer(side: Side, statsdPort: number, nodeFlags: readonly string[] = []) {
-  const node = [
-    process.execPath,
-    ...nodeFlags,
-    '--conditions=@vivr/source',
-    '--import',
-    'tsx',
-    import.meta.filename,
-  ]
+  const node = [process.execPath, ...nodeFlags, '--import', 'tsx', import.meta.filename]
   const [command, ...args] = pinnable ? ['taskset', '-c', '0', ...node] : node
   const child = spawn(command!, args, {
     env: {

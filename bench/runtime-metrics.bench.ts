@@ -113,14 +113,10 @@ if (ROLE && (ROLES as readonly string[]).includes(ROLE)) {
 }
 
 async function child<T>(role: Role): Promise<T> {
-  const node = spawn(
-    process.execPath,
-    ['--conditions=@vivr/source', '--import', 'tsx', import.meta.filename],
-    {
-      env: { ...process.env, VIVR_RUNTIME_BENCH_ROLE: role, NODE_ENV: 'production' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
+  const node = spawn(process.execPath, ['--import', 'tsx', import.meta.filename], {
+    env: { ...process.env, VIVR_RUNTIME_BENCH_ROLE: role, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   let output = ''
   node.stdout.on('data', (chunk) => {
     output += chunk

@@ -80,14 +80,7 @@ for await (const line of createInterface({ input: process.stdin })) {
 async function childEndpoint(kind: 'loopback' | 'light' = 'loopback'): Promise<Endpoint> {
   const child = spawn(
     process.execPath,
-    [
-      '--conditions=@vivr/source',
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '-e',
-      kind === 'light' ? LIGHT_ENDPOINT : CHILD_ENDPOINT,
-    ],
+    ['--import', 'tsx', '--input-type=module', '-e', kind === 'light' ? LIGHT_ENDPOINT : CHILD_ENDPOINT],
     { cwd: join(import.meta.dirname, '..'), stdio: ['pipe', 'pipe', 'inherit'] },
   )
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
@@ -366,15 +359,7 @@ await destination.close()
 async function outageRun(side: OutageSide, endpoint: string) {
   const child = spawn(
     process.execPath,
-    [
-      '--expose-gc',
-      '--conditions=@vivr/source',
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '-e',
-      OUTAGE_CHILD(side, endpoint),
-    ],
+    ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', OUTAGE_CHILD(side, endpoint)],
     {
       cwd: join(import.meta.dirname, '..'),
       stdio: ['ignore', 'pipe', 'inherit'],

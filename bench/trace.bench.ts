@@ -207,7 +207,7 @@ function hasTaskset(): boolean {
 const pinnable = availableParallelism() >= 2 && hasTaskset()
 
 async function startServer(side: Side) {
-  const node = [process.execPath, '--conditions=@vivr/source', '--import', 'tsx', import.meta.filename]
+  const node = [process.execPath, '--import', 'tsx', import.meta.filename]
   const [command, ...args] = pinnable ? ['taskset', '-c', '0', ...node] : node
   const child = spawn(command!, args, {
     env: { ...process.env, VIVR_TRACE_BENCH_ROLE: side, NODE_ENV: 'production' },
