@@ -1,5 +1,5 @@
 import * as Sentry from '@sentry/nextjs'
-import { registerObservability } from '@vivr/adapter-next'
+import { drainNextServer, registerObservability } from '@vivr/adapter-next'
 import { sentryOptions } from '@vivr/sink-sentry'
 import type { Services } from './server/services'
 
@@ -32,6 +32,9 @@ export async function register() {
   const { getServices } = await import('./server/runtime')
   services = getServices()
   await observability.register()
+  // Next.js's server closes first on SIGTERM, after the drain delay: in-flight pages finish, idle keep-alive
+  // connections close, then the store's own hooks run and the logs flush.
+  drainNextServer(services.lifecycle)
   const { logger, config } = services
   logger.info('Storefront started', {
     cache: config.redis ? 'redis' : 'memory',

@@ -142,10 +142,15 @@ const BASE_ENV: NodeJS.ProcessEnv = {
 // The e2e processes must not inherit the developer's .env or shell settings for the services under test.
 const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'CHROMIUM_PATH']
 
-function spawnStore(kind: 'web' | 'api', port: number, env: Record<string, string>): StoreProcess {
+function spawnStore(
+  kind: 'web' | 'api',
+  port: number,
+  env: Record<string, string>,
+  extraArgs: string[] = [],
+): StoreProcess {
   const args =
     kind === 'web'
-      ? [NEXT_BIN, 'start', '--port', String(port), '--hostname', '127.0.0.1']
+      ? [NEXT_BIN, 'start', '--port', String(port), '--hostname', '127.0.0.1', ...extraArgs]
       : ['--conditions=@vivr/source', '--import', 'tsx', join('src/api-server/main.ts')]
   const inherited = Object.fromEntries(
     INHERITED.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
@@ -249,8 +254,19 @@ async function waitForHttp(store: StoreProcess, path: string, timeoutMs: number)
   )
 }
 
-async function startLive(kind: 'web' | 'api', env: Record<string, string>): Promise<StoreProcess> {
-  const store = spawnStore(kind, await unusedPort(), env)
+/** Where to listen: a free port unless given (a restarted instance takes its predecessor's). */
+export interface StartOptions {
+  port?: number
+  /** More `next start` arguments for the storefront, e.g. `['--keepAliveTimeout', '65000']`. */
+  args?: string[]
+}
+
+async function startLive(
+  kind: 'web' | 'api',
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<StoreProcess> {
+  const store = spawnStore(kind, options.port ?? (await unusedPort()), env, options.args)
   try {
     await waitForHttp(store, '/api/health/live', 60_000)
   } catch (error) {
@@ -262,10 +278,12 @@ async function startLive(kind: 'web' | 'api', env: Record<string, string>): Prom
 }
 
 /** Starts the built storefront (`next start`) on a free port and waits until it is live. */
-export const startWeb = (env: Record<string, string>) => startLive('web', env)
+export const startWeb = (env: Record<string, string>, options?: StartOptions) =>
+  startLive('web', env, options)
 
 /** Starts the Express API on a free port and waits until it is live. */
-export const startApi = (env: Record<string, string>) => startLive('api', env)
+export const startApi = (env: Record<string, string>, options?: StartOptions) =>
+  startLive('api', env, options)
 
 /** Polls `fn` until it returns a value that satisfies `accept`, or fails with the last value seen. */
 export async function eventually<T>(
