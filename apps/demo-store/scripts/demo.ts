@@ -8,6 +8,11 @@
  * Without STRIPE_SECRET_KEY, payments go to @vivr/testkit's loopback Stripe API on 127.0.0.1 (a stand-in: no
  * account, no real charges), so a checkout completes offline.
  * Ctrl-C (or SIGTERM) stops both processes gracefully, then the Stripe stand-in and the embedded database.
+ *
+ * `--instances N` (or DEMO_INSTANCES=N; from the repository root `DEMO_INSTANCES=2 npm run demo`): a small fleet
+ * instead — N storefronts and N APIs on free loopback ports behind a real HAProxy (Debian's `haproxy`) listening
+ * on PORT and API_PORT, health-checking each instance's readiness. SIGHUP to the runner restarts every instance,
+ * one at a time (the drill of test/fleet/fleet.test.ts, by hand).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -15,13 +20,14 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, relative } from 'node:path'
 import { scrubSecrets } from '@vivr/core'
-import { type StripeServer, startStripeServer } from '@vivr/testkit'
+import { type StripeServer, startStripeServer, unusedPort } from '@vivr/testkit'
 import pg from 'pg'
 import { type EmbeddedPostgres, serveEmbeddedPostgres } from '../src/db/embedded-postgres.js'
 import { migrate, pgConnection, pgliteConnection, type SqlConnection } from '../src/db/migrate.js'
 import { seed } from '../src/db/seed.js'
 import { APP_DIR, ensureWebBuild, NEXT_BIN } from './build-web.js'
 import { generateClient } from './generate-client.mjs'
+import { type Haproxy, startHaproxy } from './haproxy.js'
 
 class SetupError extends Error {}
 
@@ -67,6 +73,18 @@ async function assertPortFree(port: number, variable: string, what: string): Pro
     })
     server.listen(port, () => server.close(() => resolve()))
   })
+}
+
+/** `--instances N`, else DEMO_INSTANCES, else npm's `npm_config_instances` (`npm run demo --instances 2`). */
+function instanceCount(): number {
+  const flag = process.argv.indexOf('--instances')
+  const raw =
+    flag >= 0 ? process.argv[flag + 1] : (process.env.DEMO_INSTANCES ?? process.env.npm_config_instances)
+  if (raw === undefined || raw === '') return 1
+  const count = Number(raw)
+  if (!Number.isInteger(count) || count < 1 || count > 8)
+    throw new SetupError(`--instances / DEMO_INSTANCES="${raw}": expected a whole number from 1 to 8`)
+  return count
 }
 
 interface Database {
@@ -305,11 +323,41 @@ async function main(): Promise<number> {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...payments.env,
   }
-  say('demo: starting the storefront and the API…')
-  const children = [
-    start('storefront', [NEXT_BIN, 'start', '--port', String(webPort)], env),
-    start('api', ['--conditions=@vivr/source', '--import', 'tsx', 'src/api-server/main.ts'], env),
+  const instances = instanceCount()
+  const webArgs = (port: number) => [
+    NEXT_BIN,
+    'start',
+    '--port',
+    String(port),
+    ...(instances > 1 ? ['--hostname', '127.0.0.1', '--keepAliveTimeout', '65000'] : []),
   ]
+  const apiArgs = ['--conditions=@vivr/source', '--import', 'tsx', 'src/api-server/main.ts']
+  /** One storefront and one API per instance: behind HAProxy on free ports, or alone on PORT and API_PORT. */
+  const specs: Array<{ name: string; backend: 'web' | 'api'; port: number }> = []
+  for (let i = 1; i <= instances; i++) {
+    const suffix = instances > 1 ? `-${i}` : ''
+    specs.push({
+      name: `storefront${suffix}`,
+      backend: 'web',
+      port: instances > 1 ? await unusedPort() : webPort,
+    })
+  }
+  for (let i = 1; i <= instances; i++) {
+    const suffix = instances > 1 ? `-${i}` : ''
+    specs.push({ name: `api${suffix}`, backend: 'api', port: instances > 1 ? await unusedPort() : apiPort })
+  }
+  const launch = (spec: (typeof specs)[number]) =>
+    spec.backend === 'web'
+      ? start(spec.name, webArgs(spec.port), env)
+      : start(spec.name, apiArgs, { ...env, API_PORT: String(spec.port) })
+  say(
+    instances > 1
+      ? `demo: starting ${instances} storefronts and ${instances} APIs behind HAProxy…`
+      : 'demo: starting the storefront and the API…',
+  )
+  const children = specs.map(launch)
+  let haproxy: Haproxy | undefined
+  const restarting = new Set<Child>()
 
   let stopping: Promise<number> | undefined
   const stop = (reason: string, code: number) => {
@@ -329,6 +377,7 @@ async function main(): Promise<number> {
           ]),
         ),
       )
+      await haproxy?.close()
       await payments.standIn?.close()
       await database.embedded?.close()
       const failed = codes.some((c) => c !== 0)
@@ -344,14 +393,61 @@ async function main(): Promise<number> {
   })
 
   try {
-    await Promise.all([
-      waitUntilLive(children[0]!, `http://127.0.0.1:${webPort}/api/health/live`, 120_000),
-      waitUntilLive(children[1]!, `http://127.0.0.1:${apiPort}/api/health/live`, 60_000),
-    ])
+    await Promise.all(
+      specs.map((spec, index) =>
+        waitUntilLive(
+          children[index]!,
+          `http://127.0.0.1:${spec.port}/api/health/live`,
+          spec.backend === 'web' ? 120_000 : 60_000,
+        ),
+      ),
+    )
+    if (instances > 1) {
+      haproxy = await startHaproxy(
+        (['web', 'api'] as const).map((backend) => ({
+          name: backend,
+          readyPath: '/api/health/ready',
+          servers: specs.filter((spec) => spec.backend === backend).map(({ name, port }) => ({ name, port })),
+        })),
+        { frontends: { web: webPort, api: apiPort } },
+      )
+    }
   } catch (error) {
     await stop('startup failed', 1)
-    throw error
+    throw error instanceof Error && !(error instanceof SetupError) ? new SetupError(error.message) : error
   }
+
+  // SIGHUP: every instance restarted in turn, each one drained (SIGTERM) and back in HAProxy before the next.
+  let rolling: Promise<void> | undefined
+  process.on('SIGHUP', () => {
+    if (!haproxy || rolling || stopping) return
+    const lb = haproxy
+    rolling = (async () => {
+      say('demo: rolling restart (SIGHUP)…')
+      for (const [index, spec] of specs.entries()) {
+        if (stopping) return
+        const old = children[index]!
+        restarting.add(old)
+        const signalled = Date.now()
+        old.process.kill('SIGTERM')
+        const code = await old.exited
+        say(`demo: ${spec.name} exited with code ${code} after ${Date.now() - signalled} ms`)
+        const next = launch(spec)
+        children[index] = next
+        watch(next)
+        await waitUntilLive(next, `http://127.0.0.1:${spec.port}/api/health/live`, 120_000)
+        await lb.waitFor(spec.backend, spec.name, 'UP', 60_000)
+        say(`demo: ${spec.name} is back in HAProxy`)
+      }
+      say('demo: rolling restart done')
+    })()
+      .catch((error: unknown) => {
+        say(`demo: rolling restart failed: ${error instanceof Error ? error.message : error}`)
+      })
+      .finally(() => {
+        rolling = undefined
+      })
+  })
 
   const cache = process.env.REDIS_URL
     ? 'Redis (REDIS_URL)'
@@ -368,6 +464,20 @@ async function main(): Promise<number> {
   say(`  API           ${apiUrl}/api/health`)
   say(`  Admin API     ${apiUrl}/api/admin/orders   ${apiUrl}/api/admin/stats`)
   say(`  Drill         ${webUrl}/api/drills/error   (a thrown error → { error, requestId } + Sentry)`)
+  if (haproxy) {
+    say(
+      `  Fleet         ${instances} storefronts and ${instances} APIs behind HAProxy (stats ${haproxy.statsUrl})`,
+    )
+    for (const spec of specs)
+      say(`                ${spec.name.padEnd(13, ' ')} http://127.0.0.1:${spec.port}`)
+    say(`  Rolling       kill -HUP ${process.pid}   (every instance drained and restarted, one at a time)`)
+    say(
+      `  Monitoring    DEMO_URL=${specs
+        .filter((spec) => spec.backend === 'web')
+        .map((spec) => `http://127.0.0.1:${spec.port}/api/metrics`)
+        .join(',')} npm run demo:monitoring`,
+    )
+  }
   say('')
   say(`  Database      ${database.describe}`)
   say(`  Cart & cache  ${cache}`)
@@ -380,9 +490,20 @@ async function main(): Promise<number> {
     `  Errors        ${process.env.SENTRY_DSN ? 'Sentry (SENTRY_DSN)' : 'logged only — set SENTRY_DSN for Sentry'}`,
   )
   say('')
-  say('demo: ready. Ctrl-C stops both processes.')
+  say(haproxy ? 'demo: ready. Ctrl-C stops the fleet.' : 'demo: ready. Ctrl-C stops both processes.')
 
-  const first = await Promise.race(children.map((child) => child.exited.then((code) => ({ child, code }))))
+  // A process that exits on its own (not restarted by the drill) ends the demo.
+  let unexpected: (exit: { child: Child; code: number | null }) => void = () => {}
+  const firstExit = new Promise<{ child: Child; code: number | null }>((resolve) => {
+    unexpected = resolve
+  })
+  function watch(child: Child) {
+    void child.exited.then((code) => {
+      if (!restarting.has(child)) unexpected({ child, code })
+    })
+  }
+  for (const child of children) watch(child)
+  const first = await firstExit
   return stop(`${first.child.name} exited with code ${first.code}`, first.code === 0 ? 0 : 1)
 }
 
