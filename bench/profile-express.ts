@@ -16,12 +16,15 @@ interface Profile {
   timeDeltas: number[]
 }
 
-/** Where a sample's code lives: `kit:core/telemetry/logger.ts`, `npm:pino`, `node:_http_server`, `(gc)`… */
+/**
+ * Where a sample's code lives: a kit function by package (`kit:core trackRoute`: the built files are bundles, so
+ * the function says more than the file), else `npm:pino`, `node:_http_server`, `(garbage collector)`…
+ */
 function groupOf(frame: { functionName: string; url: string }): string {
   const { url, functionName } = frame
   if (!url) return functionName.startsWith('(') ? functionName : `native:${functionName}`
-  const kit = url.match(/packages\/([^/]+)\/src\/(.*)/)
-  if (kit) return `kit:${kit[1]}/${kit[2]}`
+  const kit = url.match(/packages\/([^/]+)\/(?:src|dist)\//)
+  if (kit) return `kit:${kit[1]} ${functionName || '(anonymous)'}`
   const npm = url.match(/node_modules\/((@[^/]+\/)?[^/]+)/)
   if (npm) return `npm:${npm[1]}`
   return url.replace(/^node:internal\//, 'node:')

@@ -101,7 +101,11 @@ export function createHttpTelemetry(options: HttpTelemetryOptions = {}): HttpTel
         { method, route, statusCode },
         performance.now() - startedAt,
       )
-      if (logs) logger.info('request completed', { method, route, path, statusCode, duration, requestId })
+      if (!logs) return
+      // Inside the request's own context (begin) the line has the id from there: scanned and written once.
+      if (getContext()?.requestId === requestId)
+        logger.info('request completed', { method, route, path, statusCode, duration })
+      else logger.info('request completed', { method, route, path, statusCode, duration, requestId })
     }
   }
   return {
