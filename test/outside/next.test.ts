@@ -4,13 +4,13 @@
 // What it proves: one health / one metrics registry per process whichever bundler built it, the
 // README's code builds and type-checks, Sentry and the other sinks are not needed, and SIGTERM drains and exits 0.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { unusedPort } from '@vivr/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshProject, npmInstall, packAll } from './support/pack.js'
+import { freshProject, npmInstall, packAll, REPO } from './support/pack.js'
 
 // The app, file by file, as the README shows it (the inventory URL is this test's loopback server).
 const APP: Record<string, string> = {
@@ -102,6 +102,35 @@ export const runtime = 'nodejs'
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' }
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
+/**
+ * The start script adapter-next's README shows (`{ "scripts": { "start": "NAME=value next start …" } }`), read from
+ * the README: its environment and `next start`'s arguments, so the app starts exactly as a user copies it.
+ */
+function readmeStartScript(): { script: string; env: Record<string, string>; args: string[] } {
+  const readme = readFileSync(join(REPO, 'packages/adapter-next/README.md'), 'utf8')
+  for (const [, block] of readme.matchAll(/^```json\n([\s\S]*?)^```$/gm)) {
+    let script: unknown
+    try {
+      script = JSON.parse(block ?? '')?.scripts?.start
+    } catch {
+      continue
+    }
+    if (typeof script !== 'string') continue
+    const words = script.trim().split(/\s+/)
+    const env: Record<string, string> = {}
+    for (let word = words[0]; word && /^[A-Z_][A-Z0-9_]*=/.test(word); word = words[0]) {
+      words.shift()
+      const at = word.indexOf('=')
+      env[word.slice(0, at)] = word.slice(at + 1)
+    }
+    if (words[0] !== 'next' || words[1] !== 'start')
+      throw new Error(`unexpected README start script: ${script}`)
+    return { script, env, args: words.slice(2) }
+  }
+  throw new Error('packages/adapter-next/README.md shows no start script')
+}
+const START = readmeStartScript()
+
 // One install of the tarballs, shared by the builds below (each bundler builds the same project in turn).
 let dir: string
 let tarballDir: string
@@ -114,7 +143,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => inventory.listen(0, '127.0.0.1', resolve))
   const { dir: packed, tarballs } = packAll()
   tarballDir = packed
-  dir = freshProject('next-app', { scripts: { start: 'NEXT_MANUAL_SIG_HANDLE=1 next start' } })
+  dir = freshProject('next-app', { scripts: { start: START.script } })
   for (const [file, text] of Object.entries(APP)) {
     mkdirSync(dirname(join(dir, file)), { recursive: true })
     writeFileSync(join(dir, file), text)
@@ -175,16 +204,20 @@ function describeBuild(bundler: 'turbopack' | 'webpack') {
 
       const port = await unusedPort()
       base = `http://127.0.0.1:${port}`
-      // As the README's start script: NEXT_MANUAL_SIG_HANDLE=1 leaves SIGTERM to the adapter's shutdown.
-      child = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-        cwd: dir,
-        env: {
-          ...env,
-          NEXT_MANUAL_SIG_HANDLE: '1',
-          INVENTORY_URL: `http://127.0.0.1:${(inventory.address() as AddressInfo).port}`,
+      // As the README's start script (NEXT_MANUAL_SIG_HANDLE leaves SIGTERM to the adapter's shutdown).
+      child = spawn(
+        process.execPath,
+        [nextBin, 'start', ...START.args, '-p', String(port), '-H', '127.0.0.1'],
+        {
+          cwd: dir,
+          env: {
+            ...env,
+            ...START.env,
+            INVENTORY_URL: `http://127.0.0.1:${(inventory.address() as AddressInfo).port}`,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
+      )
       const started = child
       exited = new Promise((resolve) => started.once('exit', (code) => resolve(code)))
       let buffered = ''
