@@ -4,7 +4,7 @@
 // at a time, with a real SIGTERM. With the kit: 0 failed requests, every exit code 0, every log line of the
 // stopped instances in the loopback CloudWatch Logs. Beside it, the same drill on a bare Node.js server that
 // closes on SIGTERM: its figure is printed, not asserted (it is noisy by nature).
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { type CloudWatchLogsServer, startCloudWatchLogsServer, unusedPort } from '@vivr/testkit'
@@ -65,7 +65,11 @@ async function rollingRestart(
       old.kill('SIGTERM')
       await haproxy.waitFor(old.backend, old.name, 'DOWN')
       const outOfRotationMs = Date.now() - signalled
+      // A stop that outlasts the drain by far: print what still holds its port (for whoever reads the CI log).
+      const slow = setTimeout(() => printSockets(old), DRAIN_MS + 3000)
+      slow.unref()
       const { code, signal } = await old.exited
+      clearTimeout(slow)
       restarts.push({
         name: old.name,
         code,
@@ -83,6 +87,13 @@ async function rollingRestart(
     result = await load.stop()
   }
   return { restarts, load: result }
+}
+
+/** The TCP connections on an instance's port, as `ss` sees them (Linux; nothing when ss is missing). */
+function printSockets(instance: Instance) {
+  execFile('ss', ['-tnpio', `( sport = :${instance.port} )`], (error, stdout) => {
+    if (!error) console.log(`${instance.name} still stopping; connections on :${instance.port}\n${stdout}`)
+  })
 }
 
 /** What an instance logged from `shutting down` on (its access log left out), with ms since that line. */
