@@ -9,7 +9,7 @@
  * account, no real charges), so a checkout completes offline.
  * Ctrl-C (or SIGTERM) stops both processes gracefully, then the Stripe stand-in and the embedded database.
  *
- * `--instances N` (or DEMO_INSTANCES=N; from the repository root `DEMO_INSTANCES=2 npm run demo`): a small fleet
+ * `npm run demo -- --instances N` (or DEMO_INSTANCES=N): a small fleet
  * instead — N storefronts and N APIs on free loopback ports behind a real HAProxy (Debian's `haproxy`) listening
  * on PORT and API_PORT, health-checking each instance's readiness. SIGHUP to the runner restarts every instance,
  * one at a time (the drill of test/fleet/fleet.test.ts, by hand).
@@ -75,11 +75,17 @@ async function assertPortFree(port: number, variable: string, what: string): Pro
   })
 }
 
-/** `--instances N`, else DEMO_INSTANCES, else npm's `npm_config_instances` (`npm run demo --instances 2`). */
+/**
+ * `--instances N`, else DEMO_INSTANCES. From the repository root, `npm run demo -- --instances 2` reaches this
+ * script through a second `npm run`, which keeps `--instances` as its own config (npm_config_instances=true) and
+ * passes the number on as an argument.
+ */
 function instanceCount(): number {
-  const flag = process.argv.indexOf('--instances')
-  const raw =
-    flag >= 0 ? process.argv[flag + 1] : (process.env.DEMO_INSTANCES ?? process.env.npm_config_instances)
+  const args = process.argv.slice(2)
+  const flag = args.indexOf('--instances')
+  let raw = flag >= 0 ? args[flag + 1] : process.env.DEMO_INSTANCES
+  const npmFlag = process.env.npm_config_instances
+  if (raw === undefined && npmFlag) raw = npmFlag === 'true' ? args.find((arg) => /^\d+$/.test(arg)) : npmFlag
   if (raw === undefined || raw === '') return 1
   const count = Number(raw)
   if (!Number.isInteger(count) || count < 1 || count > 8)
