@@ -63,7 +63,7 @@ export interface RegisterOptions {
   countRequests?: boolean | Omit<CountNextRequestsOptions, 'metrics' | 'logger'>
   /**
    * Graceful shutdown under `next start`, which on its own exits 143 at once on SIGTERM. Needs
-   * `NEXT_MANUAL_SIG_HANDLE=1` in the environment of `next start` (Next.js then leaves the signals to us); without
+   * `NEXT_MANUAL_SIG_HANDLE=true` in the environment of `next start` (Next.js then leaves the signals to us); without
    * it, register() logs a warning and installs nothing. On SIGTERM/SIGINT: readiness answers 503, the drain delay
    * passes, Next.js's server closes (in-flight requests finish, idle keep-alive connections close: drainNextServer),
    * hooks run (yours from `getObservability().lifecycle.onShutdown`, then the metric sinks closed and the reporter
@@ -180,7 +180,7 @@ function gracefulShutdown(
   if (process.env.NEXT_PHASE === 'phase-production-build') return undefined
   if (!process.env.NEXT_MANUAL_SIG_HANDLE) {
     logger.warn(
-      'graceful shutdown is off: start Next.js with NEXT_MANUAL_SIG_HANDLE=1, else it exits at once on SIGTERM',
+      'graceful shutdown is off: start Next.js with NEXT_MANUAL_SIG_HANDLE=true, else it exits at once on SIGTERM',
       { option: 'shutdown' },
     )
     return undefined

@@ -7,7 +7,7 @@ export interface Observability {
   metrics: MetricSink
   reporter: ErrorReporter
   requestRate?: { mark(): void }
-  /** With the `shutdown` option (and NEXT_MANUAL_SIG_HANDLE=1): add your own hooks, e.g. closing a database pool. */
+  /** With the `shutdown` option (and NEXT_MANUAL_SIG_HANDLE=true): add your own hooks, e.g. closing a database pool. */
   lifecycle?: Lifecycle
 }
 

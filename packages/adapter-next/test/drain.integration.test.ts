@@ -1,5 +1,5 @@
 // The drain under a real `next build` output, started both ways teams ship it — `next start` and the standalone
-// `node server.js` — with NEXT_MANUAL_SIG_HANDLE=1, a real SIGTERM and real requests in flight: readiness fails at
+// `node server.js` — with NEXT_MANUAL_SIG_HANDLE=true, a real SIGTERM and real requests in flight: readiness fails at
 // once, liveness holds, a streamed server component and a slow route handler finish, an idle keep-alive
 // connection is closed, the metrics buffered for a minute are flushed, exit 0. One build serves both.
 import { connect, type Socket } from 'node:net'

@@ -19,7 +19,7 @@ describe('registerObservability({ shutdown })', () => {
     await registerObservability({ logger, shutdown: { health: createHealth({ checks: [] }) } }).register()
     expect(getObservability()?.lifecycle).toBeUndefined()
     expect(process.listenerCount('SIGTERM')).toBe(before)
-    expect(logger.find({ level: 'WARN' })[0]?.message).toMatch(/NEXT_MANUAL_SIG_HANDLE=1/)
+    expect(logger.find({ level: 'WARN' })[0]?.message).toMatch(/NEXT_MANUAL_SIG_HANDLE=true/)
   })
 
   it('with NEXT_MANUAL_SIG_HANDLE takes SIGTERM and SIGINT and hands out the lifecycle for your hooks', async () => {

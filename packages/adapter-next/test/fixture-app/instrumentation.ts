@@ -19,6 +19,6 @@ export const { register, onRequestError } = registerObservability({
       flushIntervalMs: Number(process.env.DD_FLUSH_INTERVAL_MS ?? 50),
     })
   },
-  // Drains under NEXT_MANUAL_SIG_HANDLE=1 (test/drain.integration.test.ts); without it, a warning and Next's exit.
+  // Drains under NEXT_MANUAL_SIG_HANDLE=true (test/drain.integration.test.ts); without it, a warning and Next's exit.
   shutdown: { health, drainDelayMs: Number(process.env.DRAIN_DELAY_MS ?? 5000) },
 })
