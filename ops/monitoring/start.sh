@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local monitoring stack for the demo, one command (`npm run demo:monitoring`):
 # Debian's Prometheus and Alertmanager on loopback ports, scraping the running demo with the vivr alert
-# rules loaded, data in a temporary directory. Ctrl-C stops both.
+# rules and the SLO rules loaded, data in a temporary directory. Ctrl-C stops both.
 #
 # Environment:
 #   DEMO_URL           what to scrape (default http://127.0.0.1:3000/api/metrics); a fleet: several URLs with
@@ -93,6 +93,7 @@ printf '%s' "${PAGERDUTY_ROUTING_KEY:-pagerduty-routing-key-not-configured}" >"$
 umask 022
 
 sed -e "s|@RULES_FILE@|$ops/prometheus/rules.yml|" \
+    -e "s|@SLO_RULES@|$ops/slo/generated/rules/*.yml|" \
     -e "s|@ALERTMANAGER_PORT@|$alertmanager_port|" \
     -e "s|@DEMO_SCHEME@|$demo_scheme|" \
     -e "s|@DEMO_HOST@|$demo_host|" \
@@ -166,7 +167,7 @@ alerts_url=$(node -e '
 ' "http://127.0.0.1:$prometheus_port")
 
 cat <<INFO
-demo:monitoring: scraping $demo_url (job "vivr") with ops/prometheus/rules.yml loaded
+demo:monitoring: scraping $demo_url (job "vivr") with ops/prometheus/rules.yml and the SLO rules (ops/slo/generated/rules) loaded
   Prometheus:   http://127.0.0.1:$prometheus_port   (alerts: $alerts_url)
   Alertmanager: http://127.0.0.1:$alertmanager_port
   data and logs: $dir

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { unusedPort } from '@vivr/testkit'
@@ -14,6 +14,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'vivr-monitoring-test-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
 /** How many rules ops/prometheus/rules.yml holds (one group). */
+const SLO_RULE_FILES = readdirSync(opsPath('slo/generated/rules')).filter((f) => f.endsWith('.yml')).length
 const RULES = readOpsYaml<{ groups: { rules: unknown[] }[] }>('prometheus/rules.yml').groups[0]!.rules.length
 
 interface PrometheusConfig {
@@ -43,7 +44,7 @@ describe('npm run demo:monitoring (ops/monitoring/start.sh --check)', () => {
     expect(result.stdout).toContain('configuration ok')
 
     const config = parse(readFileSync(join(dir, 'prometheus.yml'), 'utf8')) as PrometheusConfig
-    expect(config.rule_files).toEqual([opsPath('prometheus/rules.yml')])
+    expect(config.rule_files).toEqual([opsPath('prometheus/rules.yml'), opsPath('slo/generated/rules/*.yml')])
     expect(config.scrape_configs).toEqual([
       expect.objectContaining({
         job_name: 'vivr',
@@ -173,6 +174,10 @@ describe('npm run demo:monitoring (the running stack)', () => {
       expect(rules.data.groups[0]?.file).toBe(opsPath('prometheus/rules.yml'))
       expect(rules.data.groups[0]?.rules.map((rule) => rule.name)).toContain('HealthCheckFailing')
       expect(rules.data.groups[0]?.rules).toHaveLength(RULES)
+      // The SLOs' rules too: one file per objective, every rule healthy (evaluated without error).
+      const slo = rules.data.groups.filter((group) => group.file.startsWith(opsPath('slo/generated/rules/')))
+      expect(new Set(slo.map((group) => group.file)).size).toBe(SLO_RULE_FILES)
+      expect(slo.flatMap((group) => group.rules.map((rule) => rule.name))).toContain('SLOBurnRate')
 
       const managers = (await (await fetch(`${prometheus}/api/v1/alertmanagers`)).json()) as {
         data: { activeAlertmanagers: { url: string }[] }
