@@ -19,7 +19,14 @@ import {
   publishHealth,
   type TechnicalMetrics,
 } from '@vivr/core'
-import { createLifecycle, createLogger, type Lifecycle, stdoutDestination, withTrace } from '@vivr/core/node'
+import {
+  createLifecycle,
+  createLogger,
+  type Lifecycle,
+  runtimeMetrics,
+  stdoutDestination,
+  withTrace,
+} from '@vivr/core/node'
 import { cloudwatchLogsInWorker, cloudwatchMetrics, SERVICE_ROLLUPS } from '@vivr/sink-cloudwatch'
 import { datadogMetrics } from '@vivr/sink-datadog'
 import { type PrometheusMetrics, prometheusMetrics } from '@vivr/sink-prometheus'
@@ -272,6 +279,9 @@ export function createServices(config: StoreConfig, options: ServiceOptions = {}
   lifecycle.onShutdown('telemetry', async () => {
     await Promise.allSettled([metrics.close?.(), sentry?.close()])
   })
+  // Event loop, GC, heap and RSS every 10 s, for the ops kit's Runtime row and EventLoopDelayHigh; registered after
+  // the telemetry hook, so it stops before the sinks flush.
+  runtimeMetrics({ metrics, lifecycle })
   lifecycle.onShutdown('database', () => database.close(), { timeoutMs: 3000 })
   lifecycle.onShutdown('cart store', () => carts.close(), { timeoutMs: 1000 })
   lifecycle.onShutdown('background work', () => {
