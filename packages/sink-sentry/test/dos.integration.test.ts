@@ -1,6 +1,6 @@
 import * as Sentry from '@sentry/node'
 import { type SentryServer, startSentryServer } from '@vivr/testkit'
-import { hostileValue, leaks, plantedValue, throwingProxy } from '@vivr/testkit/hostile'
+import { hostileValue, leaks, plantedValue, unreadableThrows } from '@vivr/testkit/hostile'
 import fc from 'fast-check'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { sentryOptions, sentryReporter } from '../src/index.js'
@@ -49,25 +49,7 @@ const capture = (slot: Slot, value: unknown) => {
 
 describe('sentryReporter over the real SDK survives the worst values', () => {
   it('a thrown value the SDK cannot read does not wedge it: the event is sent and flush() still answers true', async () => {
-    const messageGetterThrows = new Error('odd')
-    Object.defineProperty(messageGetterThrows, 'message', {
-      get() {
-        throw new Error('message getter')
-      },
-    })
-    const unreadable: Record<string, unknown> = {
-      'an Error whose stack is a number': Object.assign(new Error('numeric stack'), { stack: 42 }),
-      'an Error whose message getter throws': messageGetterThrows,
-      'a Symbol': Symbol('thrown'),
-      'a Proxy whose every trap throws': throwingProxy(),
-      'an object with a throwing getter': Object.defineProperty({ id: 1 }, 'boom', {
-        enumerable: true,
-        get() {
-          throw new Error('getter')
-        },
-      }),
-      'an Error whose cause is a Proxy': new Error('with a hostile cause', { cause: throwingProxy() }),
-    }
+    const unreadable = unreadableThrows()
     const reporter = sentryReporter(Sentry)
     for (const [name, thrown] of Object.entries(unreadable)) {
       server.clear()

@@ -1,6 +1,6 @@
 import * as Sentry from '@sentry/nextjs'
 import { type SentryServer, startSentryServer } from '@vivr/testkit'
-import { throwingProxy } from '@vivr/testkit/hostile'
+import { unreadableThrows } from '@vivr/testkit/hostile'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sentryReporter } from '../src/index.js'
 
@@ -18,18 +18,7 @@ afterAll(async () => {
 
 describe('captureRequestError over the real @sentry/nextjs', () => {
   it('an error the SDK cannot read is sent, and flush() still answers true', async () => {
-    const messageGetterThrows = new Error('odd')
-    Object.defineProperty(messageGetterThrows, 'message', {
-      get() {
-        throw new Error('message getter')
-      },
-    })
-    const unreadable: Record<string, unknown> = {
-      'an Error whose stack is a number': Object.assign(new Error('numeric stack'), { stack: 42 }),
-      'an Error whose message getter throws': messageGetterThrows,
-      'a Symbol': Symbol('thrown'),
-      'a Proxy whose every trap throws': throwingProxy(),
-    }
+    const unreadable = unreadableThrows()
     const reporter = sentryReporter(Sentry)
     const request = { path: '/api/orders', method: 'GET', headers: {} }
     const context = { routerKind: 'App Router', routePath: '/api/orders', routeType: 'route' }

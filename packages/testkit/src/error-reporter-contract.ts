@@ -1,5 +1,6 @@
 import type { ErrorReporter } from '@vivr/core'
 import { describe, expect, it } from 'vitest'
+import { throwingProxy } from './unreadable.js'
 
 /** What the backend received for one captured exception, in a backend-neutral shape. */
 export interface ReceivedError {
@@ -108,22 +109,4 @@ export function describeErrorReporterContract(
       })
     })
   })
-}
-
-/** A Proxy whose every trap throws (hostile.ts has one too, but loads fast-check, which this file must not). */
-function throwingProxy(): object {
-  const trap = () => {
-    throw new Error('hostile trap')
-  }
-  return new Proxy(
-    {},
-    {
-      get: trap,
-      has: trap,
-      ownKeys: trap,
-      getOwnPropertyDescriptor: trap,
-      getPrototypeOf: trap,
-      apply: trap,
-    },
-  )
 }

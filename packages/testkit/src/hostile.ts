@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { throwingProxy, unreadableThrows } from './unreadable.js'
 
 /**
  * Hostile inputs for property-based tests (fast-check): secrets of every kind the kit promises to scrub, planted
@@ -303,27 +304,7 @@ export function plantedValue(options: { maxDepth?: number } = {}): fc.Arbitrary<
 
 export { leaks } from './leaks.js'
 
-/** A Proxy whose every trap throws. */
-export function throwingProxy(): object {
-  const trap = () => {
-    throw new Error('hostile trap')
-  }
-  return new Proxy(
-    {},
-    {
-      get: trap,
-      has: trap,
-      ownKeys: trap,
-      getOwnPropertyDescriptor: trap,
-      getPrototypeOf: trap,
-      set: trap,
-      defineProperty: trap,
-      deleteProperty: trap,
-      apply: trap,
-      construct: trap,
-    },
-  )
-}
+export { throwingProxy, unreadableThrows }
 
 /** An object nested `depth` levels deep, built without recursion. */
 export function deepObject(depth: number, leafValue: unknown = 'bottom'): unknown {
