@@ -12,6 +12,15 @@ export interface Figure {
   higherIsBetter: boolean
 }
 
+/** The context of the logger benches' lines: five fields, as an app logs an order. */
+export const CONTEXT = {
+  userId: 'u-123',
+  orderId: 'o-456',
+  sessionId: 's-789',
+  endpoint: '/api/orders',
+  duration: 42,
+}
+
 export type Bench = { name: string; run: () => Promise<Figure[]> }
 
 export function ratio(f: Figure): string {

@@ -2,15 +2,8 @@ import { multiMetrics } from '@vivr/core'
 import { createLogger, fileDestination, withContext } from '@vivr/core/node'
 import { memoryMetrics } from '@vivr/testkit'
 import pino from 'pino'
-import { type Bench, bestOfRounds, type Figure, linesPerSecond } from './lib.js'
+import { type Bench, bestOfRounds, CONTEXT, type Figure, linesPerSecond } from './lib.js'
 
-const CONTEXT = {
-  userId: 'u-123',
-  orderId: 'o-456',
-  sessionId: 's-789',
-  endpoint: '/api/orders',
-  duration: 42,
-}
 const LINES = 200_000
 
 function nsPerCall(call: () => void, calls = 5_000_000): number {

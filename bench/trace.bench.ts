@@ -9,15 +9,8 @@ import { once } from 'node:events'
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import type { Express } from 'express'
-import { type Bench, bestOfRounds, cpuSeconds, type Figure, linesPerSecond } from './lib.js'
+import { type Bench, bestOfRounds, CONTEXT, cpuSeconds, type Figure, linesPerSecond } from './lib.js'
 
-const CONTEXT = {
-  userId: 'u-123',
-  orderId: 'o-456',
-  sessionId: 's-789',
-  endpoint: '/api/orders',
-  duration: 42,
-}
 const LINES = 200_000
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
 

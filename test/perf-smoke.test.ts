@@ -9,20 +9,12 @@ import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { load, startServer } from '../bench/adapters.bench.js'
 import { importCpuMs } from '../bench/cold-start.bench.js'
-import { bestOfRounds, linesPerSecond } from '../bench/lib.js'
+import { bestOfRounds, CONTEXT, linesPerSecond } from '../bench/lib.js'
 import { worst } from '../bench/scrub.bench.js'
 import { datagramsPer10k, ourSink } from '../bench/sinks-metrics.bench.js'
 
 /** The measured ratio in the test log, so a CI run shows how far from its floor each one is. */
 const report = (what: string, value: number) => console.log(`perf smoke: ${what}: ${value.toFixed(2)}`)
-
-const CONTEXT = {
-  userId: 'u-123',
-  orderId: 'o-456',
-  sessionId: 's-789',
-  endpoint: '/api/orders',
-  duration: 42,
-}
 
 describe('perf smoke (ratios against generous floors)', () => {
   it('logger with redaction: at least 0.45× raw pino lines/s (goal 0.9×)', () => {
