@@ -4,13 +4,12 @@
 // (autocannon) runs here on CPU 1. The three take turns in 2.5 s rounds, each order once per cycle, 10 s per side
 // in all, and each side keeps its best round (as telemetry.bench does): load from elsewhere on a shared machine
 // only ever slows a round down. Server CPU time is read from /proc as well: requests per CPU-second.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
-import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
 import type { Express } from 'express'
-import { type Bench, cpuSeconds, type Figure } from './lib.js'
+import { type Bench, cpuSeconds, type Figure, loadFromOtherCpu, onServerCpu, pinnable } from './lib.js'
 
 export type Side = 'bare' | 'kit' | 'handWritten'
 const SIDES: readonly Side[] = ['bare', 'kit', 'handWritten']
@@ -77,21 +76,10 @@ async function runServer(side: Side): Promise<void> {
 
 if (ROLE && (SIDES as readonly string[]).includes(ROLE)) await runServer(ROLE as Side)
 
-const pinnable = availableParallelism() >= 2 && hasTaskset()
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** One side's server in a child process; `nodeFlags` such as `--cpu-prof` go to its node. */
 export async function startServer(side: Side, statsdPort: number, nodeFlags: readonly string[] = []) {
   const node = [process.execPath, ...nodeFlags, '--import', 'tsx', import.meta.filename]
-  const [command, ...args] = pinnable ? ['taskset', '-c', '0', ...node] : node
+  const [command, ...args] = onServerCpu(node)
   const child = spawn(command!, args, {
     env: {
       ...process.env,
@@ -123,7 +111,7 @@ export async function load(server: Server, seconds: number) {
 const expressOverhead: Bench = {
   name: 'adapters: express observe() overhead',
   async run(): Promise<Figure[]> {
-    if (pinnable) execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
+    loadFromOtherCpu()
     let datagrams = 0
     const statsd = createSocket('udp4')
     statsd.on('message', () => datagrams++)

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 
 export interface Figure {
   /** What is measured, e.g. "probe storm: dependency calls". */
@@ -109,4 +111,26 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return Number.NaN
   }
+}
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Whether a server can have CPU 0 to itself and the load generator CPU 1 (two cores and `taskset`). */
+export const pinnable: boolean = availableParallelism() >= 2 && hasTaskset()
+
+/** `command` set to run on CPU 0 when {@link pinnable}, else as it is. */
+export function onServerCpu(command: string[]): string[] {
+  return pinnable ? ['taskset', '-c', '0', ...command] : command
+}
+
+/** Moves this process, the load generator, to CPU 1 when {@link pinnable}. */
+export function loadFromOtherCpu(): void {
+  if (pinnable) execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
 }

@@ -4,12 +4,21 @@
 // span). Express: observe() with trace context on (traceparent read, traceresponse answered, ids on every line)
 // against `traceContext: false`, each server in its own child process pinned to CPU 0 with autocannon on CPU 1,
 // taking turns in rounds and keeping each side's best (as adapters.bench does).
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createRequire } from 'node:module'
-import { availableParallelism } from 'node:os'
 import type { Express } from 'express'
-import { type Bench, bestOfRounds, CONTEXT, cpuSeconds, type Figure, linesPerSecond } from './lib.js'
+import {
+  type Bench,
+  bestOfRounds,
+  CONTEXT,
+  cpuSeconds,
+  type Figure,
+  linesPerSecond,
+  loadFromOtherCpu,
+  onServerCpu,
+  pinnable,
+} from './lib.js'
 
 const LINES = 200_000
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
@@ -188,20 +197,9 @@ async function runServer(side: Side): Promise<void> {
 
 if (ROLE && (SIDES as readonly string[]).includes(ROLE)) await runServer(ROLE as Side)
 
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-const pinnable = availableParallelism() >= 2 && hasTaskset()
-
 async function startServer(side: Side) {
   const node = [process.execPath, '--import', 'tsx', import.meta.filename]
-  const [command, ...args] = pinnable ? ['taskset', '-c', '0', ...node] : node
+  const [command, ...args] = onServerCpu(node)
   const child = spawn(command!, args, {
     env: { ...process.env, VIVR_TRACE_BENCH_ROLE: side, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -233,7 +231,7 @@ async function load(server: Server, seconds: number) {
 const express: Bench = {
   name: 'trace: express observe() trace context on vs off',
   async run(): Promise<Figure[]> {
-    if (pinnable) execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
+    loadFromOtherCpu()
     const children: ChildProcess[] = []
     try {
       const servers = {} as Record<Side, Server>
