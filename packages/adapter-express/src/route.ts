@@ -53,19 +53,24 @@ function sharedPrototype(req: Request): object | null {
  * time the response closes `req.baseUrl` no longer says where the route was.
  */
 export function trackRoute(req: Request): void {
-  if (Object.hasOwn(req, 'route')) {
-    // Already assigned as a plain field (observe() as route middleware before the accessor was installed, or
-    // something else defined it): this request gets an accessor of its own.
-    matched.set(req, { route: req.route, mountPath: req.baseUrl ?? '' })
-    Object.defineProperty(req, 'route', TRACKED_ROUTE)
-    return
+  try {
+    if (Object.hasOwn(req, 'route')) {
+      // Already assigned as a plain field (observe() as route middleware before the accessor was installed, or
+      // something else defined it): this request gets an accessor of its own.
+      matched.set(req, { route: req.route, mountPath: req.baseUrl ?? '' })
+      Object.defineProperty(req, 'route', TRACKED_ROUTE)
+      return
+    }
+    const shared = sharedPrototype(req)
+    if (shared !== null && tracking.has(shared)) return
+    const target = shared ?? req
+    const own = Object.getOwnPropertyDescriptor(target, 'route')
+    if (own === undefined || own.configurable === true) Object.defineProperty(target, 'route', TRACKED_ROUTE)
+    if (shared !== null) tracking.add(shared)
+  } catch {
+    // A frozen or non-extensible request (or prototype), a Proxy: untracked, the route's mount path is guessed at
+    // the end (routeOf), and the request goes on; observe() never fails a request over its own bookkeeping.
   }
-  const shared = sharedPrototype(req)
-  if (shared !== null && tracking.has(shared)) return
-  const target = shared ?? req
-  const own = Object.getOwnPropertyDescriptor(target, 'route')
-  if (own === undefined || own.configurable === true) Object.defineProperty(target, 'route', TRACKED_ROUTE)
-  if (shared !== null) tracking.add(shared)
 }
 
 function segments(path: string): number {
