@@ -339,12 +339,18 @@ describe('a real Next.js 16 app using the adapter (next build + next start)', { 
         if (message.type() === 'error') problems.push(`console: ${message.text()}`)
       })
       // The DSN server is another origin: forward envelopes to it for real and allow the answer through CORS.
+      // An envelope still in flight when the page closes (unload flushes one) finds its route disposed: ignored,
+      // since what the test checks is what the server received.
       await page.route(`http://127.0.0.1:${sentry.port}/**`, async (route) => {
-        const response = await route.fetch()
-        await route.fulfill({
-          response,
-          headers: { ...response.headers(), 'access-control-allow-origin': '*' },
-        })
+        try {
+          const response = await route.fetch()
+          await route.fulfill({
+            response,
+            headers: { ...response.headers(), 'access-control-allow-origin': '*' },
+          })
+        } catch {
+          await route.abort().catch(() => {})
+        }
       })
       await page.goto(`${app.base}/monitoring`)
       await page.waitForFunction(() => 'window' in globalThis && '__monitoring' in window)
